@@ -1,0 +1,85 @@
+# The interface between stages: extract -> score -> transform (dbt build) -> report.
+# Every target installs what it needs into .venv on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+# Run settings (see README "Configuration"). Each is also read from the environment.
+DB ?= data/backtest.duckdb
+DAYS ?= 30
+AS_OF ?=
+ORG ?=
+API_URL ?=
+MODELS ?= business_context,demographic
+CONTACTS ?= 5000
+INTERVAL ?= 60
+
+export BACKTEST_DB := $(abspath $(DB))
+export BACKTEST_DAYS := $(DAYS)
+export BACKTEST_AS_OF := $(AS_OF)
+export BACKTEST_ORG := $(ORG)
+export BACKTEST_API_URL := $(API_URL)
+export BACKTEST_MODELS := $(MODELS)
+export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
+export DBT_PROFILES_DIR := $(abspath dbt_project)
+
+DBT := $(abspath $(VENV)/bin/dbt)
+DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}
+
+.PHONY: help setup lint format test bench extract score transform backtest docs api clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv and install pinned dependencies (automatic on first use)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing pinned dependencies into $(VENV) (first run only, ~1 min)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+lint: $(STAMP) ## ruff (lint + format check) and sqlfluff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	cd dbt_project && $(abspath $(VENV)/bin/sqlfluff) fix models macros tests analyses --dialect duckdb
+
+test: lint $(STAMP) ## lint and pytest
+	$(PY) -m pytest
+
+test-dbt: $(STAMP)
+	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m extract --demo-contacts 800 --fresh
+	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m scoring
+	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --quiet --fail-fast
+
+bench: $(STAMP) ## Measure throughput and memory (prints figures)
+	$(PY) -m tests.bench
+
+extract: $(STAMP) ## Load Salesforce (live, ORG=path export, or the demo org) into the warehouse
+	$(PY) -m extract
+
+score: $(STAMP) ## Score contacts in the window with the qualification API
+	$(PY) -m scoring
+
+transform: $(STAMP) ## dbt build: progression, alignment, marts
+	cd dbt_project && $(DBT) build --vars '$(DBT_VARS)'
+
+backtest: extract score transform ## The whole backtest: extract, score, dbt build
+
+docs: $(STAMP) ## Generate and serve dbt docs on 127.0.0.1:8081
+	cd dbt_project && $(DBT) docs generate --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser
+
+api: $(STAMP) ## Serve the reference qualification API on 127.0.0.1:8080
+	$(PY) -m scoring.api --host 127.0.0.1 --port 8080
+
+clean: ## Remove the warehouse, logs and dbt artifacts (keeps .venv)
+	rm -rf data dbt_project/target dbt_project/logs

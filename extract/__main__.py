@@ -1,0 +1,110 @@
+"""``python -m extract``: load the org into the warehouse (``make extract``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from datetime import UTC, datetime
+
+from extract.errors import ExtractError
+from extract.logs import setup_logging
+from extract.pipeline import choose_org, run_extract, warehouse_path
+
+log = logging.getLogger("extract")
+
+
+class ProgressLine:
+    """Prints rows per object at most every two seconds and publishes a progress file."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+        self.started = time.monotonic()
+        self.last_print = 0.0
+        self.rows: dict[str, int] = {}
+
+    def __call__(self, obj: str, rows: int) -> None:
+        self.rows[obj] = rows
+        now = time.monotonic()
+        if now - self.last_print >= 2.0:
+            self.last_print = now
+            total = sum(self.rows.values())
+            rate = total / max(now - self.started, 1e-9)
+            log.info(
+                "   📥 %s: %s rows so far (%s records/s overall)", obj, f"{rows:,}", f"{rate:,.0f}"
+            )
+            self.publish(done=False)
+
+    def publish(self, *, done: bool) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "stage": "extract",
+            "rows": self.rows,
+            "total": sum(self.rows.values()),
+            "seconds": round(time.monotonic() - self.started, 1),
+            "done": done,
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload))
+        tmp.replace(self.path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m extract", description=__doc__)
+    parser.add_argument("--org", default=None, help="demo | live | path to a Data Export (ORG=)")
+    parser.add_argument(
+        "--demo-contacts",
+        type=int,
+        default=int(os.environ.get("BACKTEST_DEMO_CONTACTS") or 5000),
+        help="size of the demo org (default 5000, or BACKTEST_DEMO_CONTACTS)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop raw tables and state first")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    db = warehouse_path()
+    redactor = setup_logging(db.parent / "logs" / "extract.log", verbose=args.verbose)
+    try:
+        choice = choose_org(args.org, demo_contacts=args.demo_contacts)
+        if choice.credentials:
+            redactor.secrets = choice.credentials.secrets()
+        if choice.kind == "demo":
+            log.info(
+                "No Salesforce credentials found: using the built-in demo org (%s contacts). "
+                "See README 'Point it at your org' for a live org or a Data Export.",
+                f"{choice.demo_contacts:,}",
+            )
+        else:
+            log.info("📥 Extracting the %s into %s", choice.label, db)
+        progress = ProgressLine(db.parent / "progress" / "extract.json")
+        result = run_extract(choice, fresh=args.fresh, progress=progress)
+        progress.publish(done=True)
+    except ExtractError as exc:
+        log.error("❌ extract failed: %s", redactor.redact(str(exc)))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        log.error("Interrupted; what was loaded is kept. Rerun to continue.")
+        return 130
+    for name, rows in result.rows.items():
+        log.info("   %-24s %s new or changed rows", name, f"{rows:,}")
+    rate = result.total_rows / max(result.seconds, 1e-9)
+    usage = (
+        f"; API usage {result.api_usage[0]:,}/{result.api_usage[1]:,}" if result.api_usage else ""
+    )
+    log.info(
+        "✅ Extracted %s rows in %.1fs (%s records/s) into %s (schema raw_salesforce)%s",
+        f"{result.total_rows:,}",
+        result.seconds,
+        f"{rate:,.0f}",
+        db,
+        usage,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Errors of the extract stage.
+
+Every failure the user can act on is an ``ExtractError`` whose message names the object,
+field or record involved and the fix. The CLI (``python -m extract``) turns them into one
+clear line and an exit code; nothing below the CLI prints or exits.
+
+    ExtractError                      exit 1
+    ├── ConfigError                   bad or missing settings / credentials
+    ├── AuthError                     token endpoint refused us, or the token expired twice
+    ├── ApiLimitError                 REQUEST_LIMIT_EXCEEDED: stop, keep state, rerun later
+    ├── QueryError                    INVALID_FIELD / MALFORMED_QUERY and other 4xx
+    ├── TransportError                5xx, timeouts, dropped connections after all retries
+    ├── ResponseError                 malformed or truncated JSON from the API
+    └── BadRecordError                a value that cannot be read as its declared type
+"""
+
+from __future__ import annotations
+
+
+class ExtractError(Exception):
+    """Base of every error the extract stage reports to the user."""
+
+    exit_code = 1
+
+
+class ConfigError(ExtractError):
+    """Settings or credentials are missing or contradictory."""
+
+    exit_code = 2
+
+
+class AuthError(ExtractError):
+    """Authentication failed."""
+
+    exit_code = 3
+
+
+class ApiLimitError(ExtractError):
+    """The org's daily API request limit is used up."""
+
+    exit_code = 4
+
+
+class QueryError(ExtractError):
+    """Salesforce rejected a query (unknown field, malformed SOQL, ...)."""
+
+
+class TransportError(ExtractError):
+    """The API stayed unreachable or failing after bounded retries."""
+
+
+class ResponseError(ExtractError):
+    """The API answered with something that is not the JSON it promises."""
+
+
+class BadRecordError(ExtractError):
+    """A record holds a value that cannot be read as its field's type."""

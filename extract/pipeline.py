@@ -1,0 +1,336 @@
+"""Run the extraction: pick the org (live, Data Export, demo), load it with dlt into DuckDB.
+
+Settings (environment first, then ``.dlt/config.toml`` / ``.dlt/secrets.toml``):
+
+- ``BACKTEST_DB``: the warehouse file (default ``data/backtest.duckdb``);
+- ``BACKTEST_ORG``: ``demo``, ``live``, or a path to a Data Export folder/zip; empty means
+  live when Salesforce credentials are set, else the demo org;
+- credentials: ``SALESFORCE_<FIELD>`` env vars or ``[sources.salesforce.credentials]`` in
+  secrets (fields of ``extract.salesforce.auth.Credentials``), or ``SALESFORCE_SF_JSON``:
+  a file holding ``sf org display --json`` output;
+- ``[sources.salesforce.extra_fields]``: extra fields per object (custom fields).
+
+The dlt working folder (state, pending packages) lives beside the warehouse in
+``<db dir>/.dlt-pipelines/<db name>``, so each warehouse has its own state and a crash
+leaves its pending load to be finished by the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dlt
+import httpx
+
+from extract.errors import ConfigError, ExtractError
+from extract.salesforce.auth import Authenticator, Credentials
+from extract.salesforce.client import SalesforceClient
+from extract.salesforce.export import find_export_files
+from extract.salesforce.objects import OBJECTS
+from extract.salesforce.source import Interruption, export_source, rest_source
+
+log = logging.getLogger("extract")
+
+DATASET = "raw_salesforce"
+DEMO_EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
+DEFAULT_DB = "data/backtest.duckdb"
+
+# Resources run one after another (parents first): a stop leaves whole objects behind it.
+os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+
+@dataclass
+class OrgChoice:
+    """Which org a run reads and how to describe it (never with secrets)."""
+
+    kind: str  # "live" | "export" | "demo"
+    label: str
+    path: Path | None = None
+    credentials: Credentials | None = None
+    demo_contacts: int = 0
+
+
+@dataclass
+class ExtractResult:
+    org: OrgChoice
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    api_usage: tuple[int, int] | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("BACKTEST_DB") or DEFAULT_DB).expanduser().resolve()
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(f"SALESFORCE_{name.upper()}")
+    if value:
+        return value
+    try:
+        found = dlt.secrets.get(f"sources.salesforce.credentials.{name}")
+    except Exception:  # dlt raises various config errors for malformed toml
+        found = None
+    return str(found) if found else ""
+
+
+def load_credentials() -> Credentials:
+    """Credentials from env or .dlt/secrets.toml; ``SALESFORCE_SF_JSON`` wins when set."""
+    sf_json = os.environ.get("SALESFORCE_SF_JSON")
+    if sf_json:
+        path = Path(sf_json).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"SALESFORCE_SF_JSON={sf_json}: no such file.")
+        return Credentials.from_sf_org_display(path.read_text())
+    return Credentials(
+        **{name: _secret(name) for name in Credentials.__dataclass_fields__}  # type: ignore[arg-type]
+    )
+
+
+def extra_fields() -> dict[str, list[str]]:
+    """Configured extra fields per object, validated against known object names."""
+    try:
+        configured = dlt.config.get("sources.salesforce.extra_fields") or {}
+    except Exception:
+        configured = {}
+    if isinstance(configured, str):  # from an environment variable: JSON text
+        try:
+            configured = json.loads(configured)
+        except json.JSONDecodeError:
+            configured = None
+        if not isinstance(configured, dict):
+            raise ConfigError(
+                "SOURCES__SALESFORCE__EXTRA_FIELDS must be a JSON object, e.g. "
+                '\'{"Opportunity": ["Loss_Reason__c"]}\'.'
+            )
+    out: dict[str, list[str]] = {}
+    for name, value in dict(configured).items():
+        if name not in OBJECTS:
+            raise ConfigError(
+                f"extra_fields names object {name!r}, which is not loaded; use one of "
+                f"{', '.join(OBJECTS)}."
+            )
+        out[name] = [value] if isinstance(value, str) else list(value)
+    return out
+
+
+def choose_org(org: str | None = None, *, demo_contacts: int = 5000) -> OrgChoice:
+    """Resolve ``ORG`` (demo | live | path | empty) into what to extract."""
+    org = (org if org is not None else os.environ.get("BACKTEST_ORG", "")).strip()
+    if org and org not in ("demo", "live"):
+        path = Path(org).expanduser().resolve()
+        find_export_files(path)  # fails early with a clear message
+        return OrgChoice("export", f"Data Export at {path}", path=path)
+    credentials = load_credentials() if org != "demo" else Credentials()
+    if org == "live" or (not org and not credentials.is_empty()):
+        if credentials.flow is None:
+            raise ConfigError(
+                "ORG=live but no usable Salesforce credentials were found. Set "
+                "SALESFORCE_ACCESS_TOKEN + SALESFORCE_INSTANCE_URL (see `sf org display "
+                "--json`), or an OAuth flow in .dlt/secrets.toml (see .dlt/example.secrets.toml)."
+            )
+        return OrgChoice("live", f"live org ({credentials.flow})", credentials=credentials)
+    return OrgChoice("demo", "built-in demo org", demo_contacts=demo_contacts)
+
+
+# -- the demo org ------------------------------------------------------------------------------
+
+
+def demo_org_folder(contacts: int, *, anchor: date | None = None, seed: int = 42) -> Path:
+    """Generate (once) and return the demo org folder for this size, seed and day."""
+    from extract.demo.generate import generate_org
+
+    anchor = anchor or datetime.now(UTC).date()
+    root = warehouse_path().parent / "orgs"
+    folder = root / f"demo-{contacts}-{seed}-{anchor.isoformat()}"
+    if not (folder / ".complete").exists():
+        started = time.monotonic()
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        generate_org(tmp, contacts=contacts, seed=seed, anchor=anchor)
+        (tmp / ".complete").write_text(anchor.isoformat())
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        log.info(
+            "Generated the demo org (%d contacts) in %.1fs", contacts, time.monotonic() - started
+        )
+    return folder
+
+
+@contextmanager
+def demo_server(folder: Path, *, timeout: float = 120.0) -> Iterator[str]:
+    """Serve ``folder`` with the local Salesforce-compatible server; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "extract.demo.server", "--org", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        line = ""
+        while time.monotonic() < deadline:
+            line = process.stdout.readline() if process.stdout else ""
+            if line.startswith("PORT=") or process.poll() is not None:
+                break
+        if not line.startswith("PORT="):
+            err = process.stderr.read() if process.stderr and process.poll() is not None else ""
+            raise ExtractError(f"The demo Salesforce server did not start: {err.strip()[-500:]}")
+        yield f"http://127.0.0.1:{int(line.split('=', 1)[1])}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def make_pipeline(db: Path) -> dlt.Pipeline:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name="salesforce",
+        pipelines_dir=str(db.parent / ".dlt-pipelines" / db.stem),
+        destination=dlt.destinations.duckdb(credentials=str(db)),
+        dataset_name=DATASET,
+        progress=None,
+    )
+
+
+def _org_marker(db: Path) -> Path:
+    return db.parent / ".dlt-pipelines" / db.stem / "org.json"
+
+
+def _needs_refresh(db: Path, identity: str, fresh: bool) -> bool:
+    marker = _org_marker(db)
+    previous = json.loads(marker.read_text()).get("org") if marker.exists() else None
+    if fresh or (previous is not None and previous != identity):
+        if previous and previous != identity and not fresh:
+            log.warning(
+                "The warehouse held %s; replacing its raw tables with %s", previous, identity
+            )
+        return True
+    return False
+
+
+def run_extract(
+    choice: OrgChoice,
+    *,
+    fresh: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+    http_timeout: float = 60.0,
+    max_retries: int = 5,
+    backoff_seconds: float = 0.5,
+) -> ExtractResult:
+    """Load ``choice`` into ``raw_salesforce`` of the warehouse; incremental unless fresh."""
+    db = warehouse_path()
+    pipeline = make_pipeline(db)
+    result = ExtractResult(choice)
+    interruption = Interruption()
+    started = time.monotonic()
+    extras = extra_fields()
+    if choice.kind == "export":
+        assert choice.path is not None
+        source = export_source(
+            find_export_files(choice.path),
+            extra_fields=extras,
+            interruption=interruption,
+            progress=progress,
+        )
+        identity = f"export:{choice.path}"
+        result.rows = _load(pipeline, source, refresh=_needs_refresh(db, identity, fresh))
+        _remember_org(db, identity)
+    else:
+        with _rest_client(choice, http_timeout=http_timeout) as (client, identity, extra):
+            client.max_retries, client.backoff_seconds = max_retries, backoff_seconds
+            source = rest_source(
+                client,
+                extra_fields={**extra, **extras},
+                interruption=interruption,
+                progress=progress,
+            )
+            result.rows = _load(pipeline, source, refresh=_needs_refresh(db, identity, fresh))
+            _remember_org(db, identity)
+            result.api_usage = client.api_usage
+    result.seconds = time.monotonic() - started
+    if interruption.error is not None:
+        raise interruption.error
+    return result
+
+
+@contextmanager
+def _rest_client(
+    choice: OrgChoice, *, http_timeout: float
+) -> Iterator[tuple[SalesforceClient, str, dict[str, list[str]]]]:
+    """A client for a live org, or for the demo org served on loopback while in use."""
+    with ExitStack() as stack:
+        http = stack.enter_context(
+            httpx.Client(
+                timeout=httpx.Timeout(http_timeout, connect=10.0),
+                headers={"User-Agent": "lead-qualification-backtest"},
+            )
+        )
+        if choice.kind == "demo":
+            from extract.demo.server import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+            url = stack.enter_context(demo_server(demo_org_folder(choice.demo_contacts)))
+            credentials = Credentials(
+                client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, login_url=url
+            )
+            identity, extra = f"demo:{choice.demo_contacts}", DEMO_EXTRA_FIELDS
+        else:
+            credentials = choice.credentials or Credentials()
+            identity = f"live:{credentials.instance_url or credentials.login_url}"
+            extra = {}
+        yield SalesforceClient(Authenticator(credentials, http), http), identity, extra
+
+
+def _load(pipeline: dlt.Pipeline, source, *, refresh: bool) -> dict[str, int]:
+    """Run the pipeline; return rows loaded per object (after the incremental filter)."""
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    try:
+        if pipeline.has_pending_data:
+            log.info("Finishing a load that an earlier run left pending")
+            pipeline.load()
+        pipeline.run(source, refresh="drop_sources" if refresh else None)
+        info = pipeline.last_trace.last_normalize_info
+        counts = info.row_counts if info else {}
+        return {o.name: counts.get(o.table, 0) for o in OBJECTS.values()}
+    except PipelineStepFailed as exc:
+        cause = exc.__cause__ or exc.exception
+        while isinstance(cause, Exception) and not isinstance(cause, ExtractError):
+            nxt = cause.__cause__ or cause.__context__
+            if nxt is None:
+                break
+            cause = nxt
+        if isinstance(cause, ExtractError):
+            raise cause from None
+        raise ExtractError(
+            f"dlt failed in its {exc.step} step: {type(cause).__name__}: {cause}. "
+            "Rerun the same command: what was loaded is kept and the run resumes."
+        ) from None
+
+
+def _remember_org(db: Path, identity: str) -> None:
+    marker = _org_marker(db)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"org": identity}))

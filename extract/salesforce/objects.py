@@ -1,0 +1,225 @@
+"""The Salesforce objects we load and the fields we read from each.
+
+This module is the contract between the extract stage and everything downstream: each
+object lands in table ``raw_salesforce.<table>`` with one column per field, named by dlt's
+snake_case rule (``StageName`` -> ``stage_name``, ``Loss_Reason__c`` -> ``loss_reason_c``)
+and typed as declared here, whichever source (live REST org, Data Export folder, demo org)
+loaded it. Extra fields configured per object (custom fields such as ``Loss_Reason__c``)
+are loaded as text.
+
+Field types: ``id`` and ``string`` are text, ``bool`` boolean, ``int`` bigint, ``double``
+double, ``date`` date, ``datetime`` UTC timestamp.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FieldType = str  # "id" | "string" | "bool" | "int" | "double" | "date" | "datetime"
+
+
+@dataclass(frozen=True)
+class SObject:
+    """One Salesforce object: its API name, raw table, fields and how to read it."""
+
+    name: str
+    table: str
+    fields: dict[str, FieldType]
+    #: Whether the object has ``IsDeleted`` and is read with ``queryAll`` (deleted rows kept).
+    has_is_deleted: bool = True
+    #: Fields present in a Data Export but not queryable over the REST API (loaded as null
+    #: there), e.g. ``Opportunity.StageSortOrder``.
+    export_only: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def cursor_field(self) -> str:
+        return "SystemModstamp"
+
+    def rest_fields(self, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+        """The SOQL select list: default fields minus export-only ones, plus extras."""
+        names = [f for f in self.fields if f not in self.export_only]
+        return names + [f for f in extra if f not in self.fields]
+
+    def all_fields(self, extra: list[str] | tuple[str, ...] = ()) -> dict[str, FieldType]:
+        """Every column of the raw table: default fields plus extras (typed as text)."""
+        out = dict(self.fields)
+        for name in extra:
+            out.setdefault(name, "string")
+        return out
+
+
+_AUDIT = {
+    "CreatedDate": "datetime",
+    "LastModifiedDate": "datetime",
+    "SystemModstamp": "datetime",
+}
+
+OBJECTS: dict[str, SObject] = {
+    o.name: o
+    for o in [
+        SObject(
+            "User",
+            "user",
+            {
+                "Id": "id",
+                "Name": "string",
+                "FirstName": "string",
+                "LastName": "string",
+                "Email": "string",
+                "Title": "string",
+                "Department": "string",
+                "IsActive": "bool",
+                **_AUDIT,
+            },
+            has_is_deleted=False,
+        ),
+        SObject(
+            "Account",
+            "account",
+            {
+                "Id": "id",
+                "Name": "string",
+                "Website": "string",
+                "Industry": "string",
+                "Type": "string",
+                "NumberOfEmployees": "int",
+                "AnnualRevenue": "double",
+                "Description": "string",
+                "BillingCountry": "string",
+                "OwnerId": "id",
+                "IsDeleted": "bool",
+                **_AUDIT,
+            },
+        ),
+        SObject(
+            "Contact",
+            "contact",
+            {
+                "Id": "id",
+                "AccountId": "id",
+                "FirstName": "string",
+                "LastName": "string",
+                "Name": "string",
+                "Email": "string",
+                "Title": "string",
+                "LeadSource": "string",
+                "MailingCountry": "string",
+                "OwnerId": "id",
+                "IsDeleted": "bool",
+                **_AUDIT,
+            },
+        ),
+        SObject(
+            "Lead",
+            "lead",
+            {
+                "Id": "id",
+                "FirstName": "string",
+                "LastName": "string",
+                "Company": "string",
+                "Email": "string",
+                "Title": "string",
+                "Industry": "string",
+                "LeadSource": "string",
+                "Status": "string",
+                "IsConverted": "bool",
+                "ConvertedDate": "date",
+                "ConvertedAccountId": "id",
+                "ConvertedContactId": "id",
+                "ConvertedOpportunityId": "id",
+                "OwnerId": "id",
+                "IsDeleted": "bool",
+                **_AUDIT,
+            },
+        ),
+        SObject(
+            "OpportunityStage",
+            "opportunity_stage",
+            {
+                "Id": "id",
+                "MasterLabel": "string",
+                "SortOrder": "int",
+                "IsActive": "bool",
+                "IsClosed": "bool",
+                "IsWon": "bool",
+                "DefaultProbability": "double",
+                "ForecastCategoryName": "string",
+                **_AUDIT,
+            },
+            has_is_deleted=False,
+        ),
+        SObject(
+            "Opportunity",
+            "opportunity",
+            {
+                "Id": "id",
+                "AccountId": "id",
+                "Name": "string",
+                "StageName": "string",
+                "StageSortOrder": "int",
+                "Amount": "double",
+                "Probability": "double",
+                "CloseDate": "date",
+                "IsClosed": "bool",
+                "IsWon": "bool",
+                "Type": "string",
+                "LeadSource": "string",
+                "Description": "string",
+                "NextStep": "string",
+                "OwnerId": "id",
+                "IsDeleted": "bool",
+                **_AUDIT,
+            },
+            export_only=frozenset({"StageSortOrder"}),
+        ),
+        SObject(
+            "OpportunityHistory",
+            "opportunity_history",
+            {
+                "Id": "id",
+                "OpportunityId": "id",
+                "StageName": "string",
+                "Amount": "double",
+                "Probability": "double",
+                "CloseDate": "date",
+                "CreatedById": "id",
+                "CreatedDate": "datetime",
+                "SystemModstamp": "datetime",
+                "IsDeleted": "bool",
+            },
+        ),
+        SObject(
+            "OpportunityContactRole",
+            "opportunity_contact_role",
+            {
+                "Id": "id",
+                "OpportunityId": "id",
+                "ContactId": "id",
+                "Role": "string",
+                "IsPrimary": "bool",
+                "CreatedDate": "datetime",
+                "LastModifiedDate": "datetime",
+                "SystemModstamp": "datetime",
+                "IsDeleted": "bool",
+            },
+        ),
+    ]
+}
+
+#: Load order: parents before children, so a crash mid-run leaves consistent prefixes.
+OBJECT_NAMES: tuple[str, ...] = tuple(OBJECTS)
+
+_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_2 = re.compile(r"([a-z\d])([A-Z])")
+
+
+def column_name(api_name: str) -> str:
+    """The raw column name dlt's snake_case naming gives a Salesforce field name.
+
+    >>> column_name("StageName"), column_name("Loss_Reason__c"), column_name("AE_Reason__c")
+    ('stage_name', 'loss_reason_c', 'ae_reason_c')
+    """
+    s = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", api_name))
+    s = re.sub(r"_+", "_", s.lower())
+    return s.strip("_")

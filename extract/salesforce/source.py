@@ -1,0 +1,193 @@
+"""dlt sources for Salesforce: the live REST API and a Data Export folder.
+
+Both yield one pyarrow table per API page (or CSV chunk) into ``merge`` resources keyed on
+``id`` with an incremental cursor on ``system_modstamp``. The cursor uses ``>=``: a strict
+``>`` would lose records that share the last timestamp; dlt drops the boundary rows it has
+already seen, and the merge keeps one row per id (the newest ``SystemModstamp``).
+
+A failure while a resource is reading (API limit, network gone after retries, a bad record)
+ends that resource cleanly so that everything read before it is loaded and the cursor
+advances to it; the error is kept in ``Interruption`` and raised by the pipeline after the
+load. Records arrive ordered by ``SystemModstamp``, so the next run resumes exactly there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.common.schema.typing import TColumnSchema
+
+from extract.errors import ApiLimitError, AuthError, ExtractError, TransportError
+from extract.salesforce.arrow import arrow_schema, records_to_table
+from extract.salesforce.client import SalesforceClient
+from extract.salesforce.export import ExportFile, read_export_tables
+from extract.salesforce.objects import OBJECTS, SObject, column_name
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class Interruption:
+    """The first error that stopped a resource early (loaded data is kept)."""
+
+    error: ExtractError | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def record(self, error: ExtractError) -> None:
+        if self.error is None:
+            self.error = error
+
+    @property
+    def stops_everything(self) -> bool:
+        """Limits, auth and a failing network stop the other objects too (no point asking)."""
+        return isinstance(self.error, ApiLimitError | AuthError | TransportError)
+
+
+def column_hints(obj: SObject, extra: Sequence[str]) -> dict[str, TColumnSchema]:
+    """dlt column hints: key, cursor ordering for the merge dedupe, nullability."""
+    hints: dict[str, TColumnSchema] = {"id": {"name": "id", "primary_key": True}}
+    hints["system_modstamp"] = {"name": "system_modstamp", "dedup_sort": "desc"}
+    for name in obj.all_fields(extra):
+        hints.setdefault(column_name(name), {"name": column_name(name)})
+    return hints
+
+
+def soql_datetime(value: datetime) -> str:
+    """A SOQL datetime literal, truncated to the second (safe with ``>=``)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _resource(
+    obj: SObject,
+    extra: Sequence[str],
+    pages: Callable[[datetime], Iterator[pa.Table]],
+    *,
+    interruption: Interruption,
+    progress: Progress | None,
+):
+    schema = arrow_schema(obj, extra)
+
+    @dlt.resource(
+        name=obj.table,
+        primary_key="id",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns=column_hints(obj, extra),
+    )
+    def rows(
+        cursor=dlt.sources.incremental(  # noqa: B008 - dlt's documented pattern
+            "system_modstamp",
+            initial_value=EPOCH,
+            range_start="closed",
+            on_cursor_value_missing="include",
+        ),
+    ) -> Iterator[pa.Table]:
+        since = cursor.last_value or EPOCH
+        if isinstance(since, str):
+            since = datetime.fromisoformat(since)
+        count = 0
+        if interruption.stops_everything:
+            log.info("%s skipped: %s", obj.name, type(interruption.error).__name__)
+            return
+        try:
+            for table in pages(since):
+                count += table.num_rows
+                if progress:
+                    progress(obj.name, count)
+                yield table.cast(schema)
+        except ExtractError as exc:
+            interruption.record(exc)
+            log.warning("%s stopped after %d rows: %s", obj.name, count, exc)
+        interruption.rows[obj.name] = count
+
+    return rows
+
+
+def rest_source(
+    client: SalesforceClient,
+    *,
+    extra_fields: dict[str, list[str]],
+    interruption: Interruption,
+    objects: Sequence[str] = tuple(OBJECTS),
+    progress: Progress | None = None,
+):
+    """The live (or demo-server) org over the REST API."""
+
+    def pages_for(obj: SObject, extra: Sequence[str]) -> Callable[[datetime], Iterator[pa.Table]]:
+        fields = obj.all_fields(extra)
+
+        def pages(since: datetime) -> Iterator[pa.Table]:
+            soql = (
+                f"SELECT {', '.join(obj.rest_fields(extra))} FROM {obj.name} "
+                f"WHERE SystemModstamp >= {soql_datetime(since)} "
+                "ORDER BY SystemModstamp ASC, Id ASC"
+            )
+            for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
+                yield records_to_table(obj, records, fields=fields)
+
+        return pages
+
+    @dlt.source(name="salesforce", max_table_nesting=0)
+    def salesforce():
+        for name in objects:
+            obj, extra = OBJECTS[name], extra_fields.get(name, [])
+            yield _resource(
+                obj, extra, pages_for(obj, extra), interruption=interruption, progress=progress
+            )
+
+    return salesforce()
+
+
+def export_source(
+    files: dict[str, ExportFile],
+    *,
+    extra_fields: dict[str, list[str]],
+    interruption: Interruption,
+    progress: Progress | None = None,
+):
+    """A Data Export folder or zip: the same tables, columns and types as the REST source."""
+
+    def pages_for(file: ExportFile, obj: SObject, extra: Sequence[str]):
+        fields = obj.all_fields(extra)
+
+        def pages(since: datetime) -> Iterator[pa.Table]:
+            started = time.monotonic()
+            for table in read_export_tables(file, fields=fields):
+                if since > EPOCH:  # incremental rerun: skip what the last load already had
+                    stamp = table["system_modstamp"]
+                    table = table.filter(pc.fill_null(pc.greater_equal(stamp, since), True))
+                yield table
+            log.debug("%s read in %.1fs", file.describe(), time.monotonic() - started)
+
+        return pages
+
+    def missing(obj: SObject, extra: Sequence[str]):
+        def pages(since: datetime) -> Iterator[pa.Table]:
+            log.info("%s.csv is not in the export: %s stays empty", obj.name, obj.table)
+            yield arrow_schema(obj, extra).empty_table()
+
+        return pages
+
+    @dlt.source(name="salesforce", max_table_nesting=0)
+    def salesforce():
+        for name in OBJECTS:
+            obj, extra = OBJECTS[name], extra_fields.get(name, [])
+            pages = pages_for(files[name], obj, extra) if name in files else missing(obj, extra)
+            yield _resource(
+                obj,
+                extra,
+                pages,
+                interruption=interruption,
+                progress=progress,
+            )
+
+    return salesforce()
