@@ -23,7 +23,7 @@ class ProgressLine:
     def __init__(self, path) -> None:
         self.path = path
         self.started = time.monotonic()
-        self.last_print = 0.0
+        self.last_print = self.started
         self.rows: dict[str, int] = {}
 
     def __call__(self, obj: str, rows: int) -> None:

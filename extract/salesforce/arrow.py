@@ -101,6 +101,19 @@ def _parse_datetimes(values: pa.Array, *, date_only: bool) -> pa.Array:
     return pc.cast(pc.cast(epoch_ms, pa.timestamp("ms", tz="UTC")), TIMESTAMP)
 
 
+def _cast_iso(text: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Arrow's own ISO-8601 cast: REST datetimes carry a zone, export ones are UTC without.
+
+    None when some value needs the slower, more forgiving parser (or is bad).
+    """
+    for via in (target, pa.timestamp("us")) if target == TIMESTAMP else (target,):
+        try:
+            return pc.cast(pc.cast(text, via), target)
+        except pa.ArrowInvalid:
+            continue
+    return None
+
+
 def _as_strings(values: pa.Array) -> pa.Array:
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         return values
@@ -124,6 +137,10 @@ def convert_column(
         return values
     if ftype in ("date", "datetime"):
         text = _as_strings(values)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        fast = _cast_iso(text, target)
+        if fast is not None:
+            return fast
         out = _parse_datetimes(text, date_only=ftype == "date")
         bad = _first_invalid(text, out)
         if bad is not None:
@@ -166,18 +183,31 @@ def records_to_table(
 ) -> pa.Table:
     """One REST page (``records`` of a query response) as a typed table.
 
-    Fields absent from the records (export-only fields) become null columns.
+    Fields absent from the records (export-only fields) become null columns. The fast path
+    converts the whole page in one C++ call; a page with an odd value (a number where text
+    is expected, say) takes the per-field path, which names the record if it is bad.
     """
     ids = [r.get("Id") for r in records]
-    arrays = []
-    for name, ftype in fields.items():
-        raw = [r.get(name) for r in records]
-        try:
-            column = pa.array(raw, ARROWS_FOR_JSON.get(ftype))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            column = pa.array([None if v is None else str(v) for v in raw], pa.string())
-        arrays.append(convert_column(obj, name, ftype, column, ids=ids))
+    struct = pa.struct([(name, ARROWS_FOR_JSON[ftype]) for name, ftype in fields.items()])
+    try:
+        page = pa.array(records, struct)
+        columns = {name: page.field(name) for name in fields}
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        columns = {
+            name: _json_column([r.get(name) for r in records], ftype)
+            for name, ftype in fields.items()
+        }
+    arrays = [
+        convert_column(obj, name, ftype, columns[name], ids=ids) for name, ftype in fields.items()
+    ]
     return pa.Table.from_arrays(arrays, names=[column_name(n) for n in fields])
+
+
+def _json_column(values: list[Any], ftype: FieldType) -> pa.Array:
+    try:
+        return pa.array(values, None if ftype in ("int", "double") else ARROWS_FOR_JSON[ftype])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
 # JSON gives booleans, numbers and strings natively; dates/datetimes come as strings.
@@ -185,7 +215,7 @@ ARROWS_FOR_JSON: dict[FieldType, pa.DataType | None] = {
     "id": pa.string(),
     "string": pa.string(),
     "bool": pa.bool_(),
-    "int": None,
+    "int": pa.int64(),
     "double": pa.float64(),
     "date": pa.string(),
     "datetime": pa.string(),
