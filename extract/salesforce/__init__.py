@@ -1,0 +1,1 @@
+"""The Salesforce source: objects, REST client, Data Export reader, dlt sources."""
