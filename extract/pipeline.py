@@ -256,7 +256,7 @@ def run_extract(
             progress=progress,
         )
         identity = f"export:{choice.path}"
-        result.rows = _load(pipeline, source, refresh=_needs_refresh(db, identity, fresh))
+        result.rows = _load(pipeline, source, db=db, refresh=_needs_refresh(db, identity, fresh))
         _remember_org(db, identity)
     else:
         with _rest_client(choice, http_timeout=http_timeout) as (client, identity, extra):
@@ -267,7 +267,9 @@ def run_extract(
                 interruption=interruption,
                 progress=progress,
             )
-            result.rows = _load(pipeline, source, refresh=_needs_refresh(db, identity, fresh))
+            result.rows = _load(
+                pipeline, source, db=db, refresh=_needs_refresh(db, identity, fresh)
+            )
             _remember_org(db, identity)
             result.api_usage = client.api_usage
     result.seconds = time.monotonic() - started
@@ -303,10 +305,31 @@ def _rest_client(
         yield SalesforceClient(Authenticator(credentials, http), http), identity, extra
 
 
-def _load(pipeline: dlt.Pipeline, source, *, refresh: bool) -> dict[str, int]:
-    """Run the pipeline; return rows loaded per object (after the incremental filter)."""
+def _existing_tables(db: Path) -> set[str]:
+    """Raw tables already in the warehouse (a short read-only look; none if no file)."""
+    if not db.exists():
+        return set()
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [DATASET]
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _load(pipeline: dlt.Pipeline, source, *, db: Path, refresh: bool) -> dict[str, int]:
+    """Run the pipeline; return rows loaded per object (after the incremental filter).
+
+    A table's first load appends (one snapshot holds each record once, and appending skips
+    the merge's staging copy); later loads merge on ``id``.
+    """
     from dlt.pipeline.exceptions import PipelineStepFailed
 
+    existing = set() if refresh else _existing_tables(db)
+    for name, resource in source.resources.items():
+        if name not in existing:
+            resource.apply_hints(write_disposition="append")
     try:
         if pipeline.has_pending_data:
             log.info("Finishing a load that an earlier run left pending")

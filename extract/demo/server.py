@@ -38,8 +38,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extract.salesforce.arrow import TIMESTAMP
+from extract.salesforce.arrow import TIMESTAMP, arrow_schema
 from extract.salesforce.export import (
+    ExportFile,
     find_export_files,
     read_export_tables,
     read_header,
@@ -72,7 +73,7 @@ class Fault:
 class OrgState:
     """The org's tables (values pre-rendered for JSON) and the server's bookkeeping."""
 
-    tables: dict[str, pa.Table]
+    tables: OrgTables
     folder: Path | None = None
     client_id: str = DEMO_CLIENT_ID
     client_secret: str = DEMO_CLIENT_SECRET
@@ -85,35 +86,41 @@ class OrgState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def load_org(folder: Path) -> dict[str, pa.Table]:
-    """Read every object CSV of ``folder``; known fields typed, all columns kept.
+class OrgTables:
+    """The org's tables, each read from its CSV on first use (so serving starts at once and
+    reading a big object overlaps with the client loading the previous one)."""
 
-    Datetimes and dates are pre-rendered as Salesforce REST strings, sorted by
-    SystemModstamp, so a page is a zero-copy slice turned into JSON.
+    def __init__(self, folder: Path) -> None:
+        self.files = find_export_files(folder)
+        self._tables: dict[str, pa.Table] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, name: str) -> bool:
+        return name in OBJECTS
+
+    def __getitem__(self, name: str) -> pa.Table:
+        with self._lock:
+            if name not in self._tables:
+                self._tables[name] = load_object(name, self.files.get(name))
+            return self._tables[name]
+
+
+def load_object(name: str, file: ExportFile | None) -> pa.Table:
+    """One object's rows, known fields typed, all columns kept, sorted by SystemModstamp.
+
+    Every org has every object: one without a CSV is served empty.
     """
-    from extract.salesforce.arrow import arrow_schema
-
-    files = find_export_files(folder)
-    # Every org has every object; one without a CSV is served empty.
-    tables = {
-        name: arrow_schema(obj)
-        .empty_table()
-        .rename_columns(list(obj.fields))
-        .drop_columns(list(obj.export_only))
-        for name, obj in OBJECTS.items()
-        if name not in files
-    }
-    for name, file in files.items():
-        obj = OBJECTS[name]
-        header = read_header(file, sniff_encoding(file))
-        fields = {f: obj.fields.get(f, "string") for f in header if f not in obj.export_only}
-        parts = list(read_export_tables(file, fields=fields))
-        table = pa.concat_tables(parts) if parts else pa.table({})
-        table = table.rename_columns(list(fields))
-        if "SystemModstamp" in table.column_names:
-            table = table.sort_by([("SystemModstamp", "ascending"), ("Id", "ascending")])
-        tables[name] = table
-    return tables
+    obj = OBJECTS[name]
+    if file is None:
+        schema = arrow_schema(obj).empty_table().rename_columns(list(obj.fields))
+        return schema.drop_columns(list(obj.export_only))
+    header = read_header(file, sniff_encoding(file))
+    fields = {f: obj.fields.get(f, "string") for f in header if f not in obj.export_only}
+    parts = list(read_export_tables(file, fields=fields))
+    table = pa.concat_tables(parts).rename_columns(list(fields)) if parts else pa.table({})
+    if "SystemModstamp" in table.column_names:
+        table = table.sort_by([("SystemModstamp", "ascending"), ("Id", "ascending")])
+    return table
 
 
 def _render(table: pa.Table) -> pa.Table:
@@ -122,7 +129,13 @@ def _render(table: pa.Table) -> pa.Table:
     for column in table.columns:
         if column.type == TIMESTAMP:
             column = pc.binary_join_element_wise(
-                pc.strftime(column, format="%Y-%m-%dT%H:%M:%S", locale="C"), "+0000", ""
+                pc.strftime(
+                    pc.cast(column, pa.timestamp("ms", tz="UTC")),
+                    format="%Y-%m-%dT%H:%M:%S",
+                    locale="C",
+                ),
+                "+0000",
+                "",
             )
         elif pa.types.is_date(column.type):
             column = pc.strftime(column, format="%Y-%m-%d")
@@ -167,7 +180,7 @@ class SalesforceApp:
                     self.state.faults.append(Fault(**spec))
             return await self._send(send, 200, b'{"ok": true}')
         if path == "/_reload" and scope["method"] == "POST" and self.state.folder:
-            tables = load_org(self.state.folder)
+            tables = OrgTables(self.state.folder)
             with self.state.lock:
                 self.state.tables = tables
             return await self._send(send, 200, b'{"ok": true}')
@@ -394,7 +407,7 @@ def serve(
     import uvicorn
 
     state = OrgState(
-        load_org(org),
+        OrgTables(org),
         folder=org,
         batch_size=batch_size,
         daily_limit=daily_limit,
