@@ -47,6 +47,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP) ## ruff (lint + format check) and sqlfluff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd dbt_project && $(abspath $(VENV)/bin/sqlfluff) lint models macros tests analyses --dialect duckdb
 
 format: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	$(VENV)/bin/ruff format .

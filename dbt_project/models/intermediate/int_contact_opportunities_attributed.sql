@@ -1,0 +1,119 @@
+-- A contact's opportunities: by contact role first; else the opportunity its converted lead
+-- points to; else its account's opportunities created within attribution_window_days after
+-- the contact. Only records created by as_of count, and never an opportunity created before
+-- the contact.
+with
+
+contacts as (
+
+    select * from {{ ref('int_contacts_windowed') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_salesforce__opportunities') }}
+    where created_at < {{ as_of_cutoff() }}
+
+),
+
+contact_roles as (
+
+    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    where created_at < {{ as_of_cutoff() }} or created_at is null
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_salesforce__leads') }}
+    where is_converted and (converted_date is null or converted_date <= {{ as_of_date() }})
+
+),
+
+by_contact_role as (
+
+    select
+        contacts.contact_id,
+        opportunities.opportunity_id,
+        1 as attribution_priority,
+        'contact_role' as attribution_method
+
+    from contact_roles
+    inner join contacts
+        on contact_roles.contact_id = contacts.contact_id
+    inner join opportunities
+        on contact_roles.opportunity_id = opportunities.opportunity_id
+    where opportunities.created_at >= contacts.created_at
+
+),
+
+by_converted_lead as (
+
+    select
+        contacts.contact_id,
+        opportunities.opportunity_id,
+        2 as attribution_priority,
+        'converted_lead' as attribution_method
+
+    from leads
+    inner join contacts
+        on leads.converted_contact_id = contacts.contact_id
+    inner join opportunities
+        on leads.converted_opportunity_id = opportunities.opportunity_id
+    where opportunities.created_at >= contacts.created_at
+
+),
+
+by_account_window as (
+
+    select
+        contacts.contact_id,
+        opportunities.opportunity_id,
+        3 as attribution_priority,
+        'account_window' as attribution_method
+
+    from contacts
+    inner join opportunities
+        on contacts.account_id = opportunities.account_id
+    where
+        opportunities.created_at >= contacts.created_at
+        and opportunities.created_at
+        < {{ dbt.dateadd('day', var('attribution_window_days') | int, 'contacts.created_at') }}
+
+),
+
+candidates as (
+
+    select * from by_contact_role
+    union all
+    select * from by_converted_lead
+    union all
+    select * from by_account_window
+
+),
+
+ranked as (
+
+    select
+        *,
+        min(attribution_priority) over (partition by contact_id) as best_priority
+
+    from candidates
+
+),
+
+final as (
+
+    select
+        contact_id,
+        opportunity_id,
+        min(attribution_method) as attribution_method
+
+    from ranked
+    where attribution_priority = best_priority
+    group by contact_id, opportunity_id
+
+)
+
+select * from final

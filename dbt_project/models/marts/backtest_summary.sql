@@ -1,0 +1,281 @@
+-- One row per model and model version scored for as_of: counts, the confusion matrix over
+-- decided (non-pending) contacts, and the metrics defined in the column docs.
+{%- set z = 1.96 %}
+
+with
+
+outcomes as (
+
+    select * from {{ ref('contact_outcomes') }}
+
+),
+
+deals as (
+
+    select * from {{ ref('deal_progressions') }}
+
+),
+
+scoring_rows as (
+
+    select * from {{ ref('stg_scoring__qualifications') }}
+    where as_of = {{ as_of_date() }}
+
+),
+
+models as (
+
+    select
+        model,
+        model_version,
+        sum(case when status = 'ok' then 0 else 1 end) as scoring_errors
+
+    from scoring_rows
+    group by model, model_version
+
+),
+
+decided as (
+
+    select
+        model,
+        model_version,
+        contact_id,
+        qualification_score as score,
+        case when ae_progressed then 1 else 0 end as label
+
+    from outcomes
+    where not is_pending
+
+),
+
+counts as (
+
+    select
+        model,
+        model_version,
+        count(*) as total_contacts,
+        sum(case when is_qualified then 1 else 0 end) as model_qualified,
+        sum(case when is_qualified then 0 else 1 end) as model_not_qualified,
+        sum(case when is_pending then 1 else 0 end) as pending_contacts,
+        sum(case when is_pending then 0 else 1 end) as decided_contacts,
+        sum(case when ae_progressed then 1 else 0 end) as deals_beyond_stage_one,
+        sum(case when outcome = 'TP' then 1 else 0 end) as true_positives,
+        sum(case when outcome = 'FP' then 1 else 0 end) as false_positives,
+        sum(case when outcome = 'TN' then 1 else 0 end) as true_negatives,
+        sum(case when outcome = 'FN' then 1 else 0 end) as false_negatives,
+        sum(
+            case
+                when is_pending then null
+                when ae_progressed then (qualification_score - 1) * (qualification_score - 1)
+                else qualification_score * qualification_score
+            end
+        ) as squared_error_sum
+
+    from outcomes
+    group by model, model_version
+
+),
+
+-- ROC AUC by the rank (Mann-Whitney) formula: ranks ascending by score, tied scores share
+-- their average rank; twice the average rank (2 * first rank + ties - 1) stays an integer.
+ranked as (
+
+    select
+        model,
+        model_version,
+        label,
+        rank() over (partition by model, model_version order by score) as first_rank,
+        count(*) over (partition by model, model_version, score) as tie_count
+
+    from decided
+
+),
+
+rank_sums as (
+
+    select
+        model,
+        model_version,
+        sum(case when label = 1 then 2 * first_rank + tie_count - 1 else 0 end) as twice_positive_rank_sum,
+        sum(label) as positives,
+        sum(1 - label) as negatives
+
+    from ranked
+    group by model, model_version
+
+),
+
+-- Average precision as scikit-learn computes it: tied scores are one threshold;
+-- AP = sum over distinct scores, descending, of (positives at the score / all positives)
+-- * precision at that threshold (positives / contacts with a score >= it).
+score_groups as (
+
+    select
+        model,
+        model_version,
+        score,
+        sum(label) as group_positives,
+        count(*) as group_contacts
+
+    from decided
+    group by model, model_version, score
+
+),
+
+cumulative as (
+
+    select
+        model,
+        model_version,
+        group_positives,
+        sum(group_positives) over (
+            partition by model, model_version order by score desc
+            rows between unbounded preceding and current row
+        ) as positives_at_threshold,
+        sum(group_contacts) over (
+            partition by model, model_version order by score desc
+            rows between unbounded preceding and current row
+        ) as contacts_at_threshold
+
+    from score_groups
+
+),
+
+precision_sums as (
+
+    select
+        model,
+        model_version,
+        sum(
+            case
+                when group_positives > 0
+                    then cast(group_positives as {{ type_double() }}) * positives_at_threshold / contacts_at_threshold
+                else 0
+            end
+        ) as weighted_precision_sum,
+        sum(group_positives) as positives
+
+    from cumulative
+    group by model, model_version
+
+),
+
+alignment as (
+
+    select
+        model,
+        model_version,
+        count(*) as deal_rows,
+        sum(case when has_ae_reasoning and alignment_score is not null then 1 else 0 end) as ae_reasoning_rows,
+        avg(case when has_ae_reasoning then alignment_score end) as ae_model_alignment_avg
+
+    from deals
+    group by model, model_version
+
+),
+
+joined as (
+
+    select
+        models.model,
+        models.model_version,
+        cast(models.scoring_errors as {{ dbt.type_bigint() }}) as scoring_errors,
+        cast(coalesce(counts.total_contacts, 0) as {{ dbt.type_bigint() }}) as total_contacts,
+        cast(coalesce(counts.model_qualified, 0) as {{ dbt.type_bigint() }}) as model_qualified,
+        cast(coalesce(counts.model_not_qualified, 0) as {{ dbt.type_bigint() }}) as model_not_qualified,
+        cast(coalesce(counts.pending_contacts, 0) as {{ dbt.type_bigint() }}) as pending_contacts,
+        cast(coalesce(counts.decided_contacts, 0) as {{ dbt.type_bigint() }}) as decided_contacts,
+        cast(coalesce(counts.deals_beyond_stage_one, 0) as {{ dbt.type_bigint() }}) as deals_beyond_stage_one,
+        cast(coalesce(counts.true_positives, 0) as {{ dbt.type_bigint() }}) as true_positives,
+        cast(coalesce(counts.false_positives, 0) as {{ dbt.type_bigint() }}) as false_positives,
+        cast(coalesce(counts.true_negatives, 0) as {{ dbt.type_bigint() }}) as true_negatives,
+        cast(coalesce(counts.false_negatives, 0) as {{ dbt.type_bigint() }}) as false_negatives,
+        counts.squared_error_sum,
+        rank_sums.twice_positive_rank_sum,
+        rank_sums.positives,
+        rank_sums.negatives,
+        precision_sums.weighted_precision_sum,
+        cast(coalesce(alignment.deal_rows, 0) as {{ dbt.type_bigint() }}) as deal_rows,
+        cast(coalesce(alignment.ae_reasoning_rows, 0) as {{ dbt.type_bigint() }}) as ae_reasoning_rows,
+        cast(alignment.ae_model_alignment_avg as {{ type_double() }}) as ae_model_alignment_avg
+
+    from models
+    left join counts
+        on models.model = counts.model and models.model_version = counts.model_version
+    left join rank_sums
+        on models.model = rank_sums.model and models.model_version = rank_sums.model_version
+    left join precision_sums
+        on models.model = precision_sums.model and models.model_version = precision_sums.model_version
+    left join alignment
+        on models.model = alignment.model and models.model_version = alignment.model_version
+
+),
+
+rates as (
+
+    select
+        *,
+        {{ safe_ratio('true_positives + true_negatives', 'decided_contacts') }} as model_accuracy,
+        {{ safe_ratio('true_positives', 'true_positives + false_positives') }} as model_precision,
+        {{ safe_ratio('true_positives', 'true_positives + false_negatives') }} as model_recall,
+        {{ safe_ratio('2 * true_positives', '2 * true_positives + false_positives + false_negatives') }} as f1,
+        {{ safe_ratio('true_negatives', 'true_negatives + false_positives') }} as specificity,
+        {{ safe_ratio('model_qualified', 'total_contacts') }} as qualification_rate,
+        {{ safe_ratio('deals_beyond_stage_one', 'decided_contacts') }} as base_rate,
+        {{ safe_ratio('squared_error_sum', 'decided_contacts') }} as brier_score,
+        case
+            when positives > 0 and negatives > 0
+                then cast(twice_positive_rank_sum - positives * (positives + 1) as {{ type_double() }})
+                    / (2.0 * positives * negatives)
+        end as roc_auc,
+        {{ safe_ratio('weighted_precision_sum', 'positives') }} as average_precision
+
+    from joined
+
+),
+
+final as (
+
+    select
+        cast(model as {{ dbt.type_string() }}) as model,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
+        {{ as_of_date() }} as as_of,
+        cast({{ var('window_days') | int }} as {{ dbt.type_bigint() }}) as window_days,
+        cast({{ dbt.dateadd('day', 1, window_start_exclusive()) }} as date) as window_start,
+        cast({{ var('maturity_days') | int }} as {{ dbt.type_bigint() }}) as maturity_days,
+        cast({{ var('attribution_window_days') | int }} as {{ dbt.type_bigint() }}) as attribution_window_days,
+        total_contacts,
+        model_qualified,
+        model_not_qualified,
+        pending_contacts,
+        decided_contacts,
+        deals_beyond_stage_one,
+        true_positives,
+        false_positives,
+        true_negatives,
+        false_negatives,
+        model_accuracy,
+        model_precision,
+        model_recall,
+        f1,
+        specificity,
+        qualification_rate,
+        base_rate,
+        {{ wilson_bound('true_positives', 'true_positives + false_positives', z, 'lower') }} as precision_ci_low,
+        {{ wilson_bound('true_positives', 'true_positives + false_positives', z, 'upper') }} as precision_ci_high,
+        {{ wilson_bound('true_positives', 'true_positives + false_negatives', z, 'lower') }} as recall_ci_low,
+        {{ wilson_bound('true_positives', 'true_positives + false_negatives', z, 'upper') }} as recall_ci_high,
+        roc_auc,
+        average_precision,
+        brier_score,
+        ae_model_alignment_avg,
+        ae_reasoning_rows,
+        deal_rows,
+        scoring_errors
+
+    from rates
+
+)
+
+select * from final

@@ -1,0 +1,122 @@
+-- The seed's deal_progressions: one row per contact, model, model version and attributed
+-- opportunity, with the AE's decision, reasoning and the model-AE alignment.
+with
+
+alignments as (
+
+    select * from {{ ref('int_deal_alignments') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('int_opportunities_progressed') }}
+
+),
+
+reasoned as (
+
+    select * from {{ ref('int_opportunities_reasoned') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_salesforce__users') }}
+
+),
+
+joined as (
+
+    select
+        alignments.*,
+        opportunities.opportunity_name,
+        opportunities.amount,
+        opportunities.stage_as_of,
+        opportunities.highest_stage_name,
+        opportunities.has_reached_won,
+        opportunities.is_closed_at_stage_one,
+        opportunities.has_unknown_stage,
+        opportunities.unknown_stage_names,
+        users.user_name as ae_owner,
+        reasoned.ae_reasoning
+
+    from alignments
+    inner join opportunities
+        on alignments.opportunity_id = opportunities.opportunity_id
+    left join users
+        on opportunities.owner_id = users.user_id
+    left join reasoned
+        on alignments.opportunity_id = reasoned.opportunity_id
+
+),
+
+noted as (
+
+    select
+        *,
+        {{ dbt.concat([
+            "case"
+            ~ " when is_pending then 'Pending: the contact is younger than " ~ var('maturity_days') ~ " days and the deal has not left Stage 1 yet, so the AE decision is not known.'"
+            ~ " when is_qualified and is_beyond_stage_one then 'Agreement: the model qualified the contact and the AE progressed this deal.'"
+            ~ " when is_qualified then 'Disagreement: the model qualified the contact but the AE did not progress this deal.'"
+            ~ " when is_beyond_stage_one then 'Disagreement: the model did not qualify the contact but the AE progressed this deal.'"
+            ~ " else 'Agreement: the model did not qualify the contact and the AE did not progress this deal.' end",
+            "' Stage at as_of: '",
+            "coalesce(stage_as_of, 'none')",
+            "'; furthest: '",
+            "coalesce(highest_stage_name, 'none')",
+            "'.'",
+            "case when has_unknown_stage then " ~ dbt.concat(["' Unknown stages (not counted): '", "unknown_stage_names", "'.'"]) ~ " else '' end",
+            "case"
+            ~ " when not has_ae_text then ' No AE reasoning on the opportunity: alignment is the decision agreement alone.'"
+            ~ " when not has_ae_reasoning then ' The AE reasoning matches no taxonomy signal: alignment is the decision agreement alone.'"
+            ~ " else " ~ dbt.concat([
+                "' Shared signals: '", "coalesce(shared_signals, 'none')",
+                "'; AE only: '", "coalesce(ae_only_signals, 'none')",
+                "'; model only: '", "coalesce(model_only_signals, 'none')", "'.'"
+            ]) ~ " end",
+        ]) }} as analysis_notes
+
+    from joined
+
+),
+
+final as (
+
+    select
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
+        cast(model as {{ dbt.type_string() }}) as model,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
+        is_beyond_stage_one as beyond_stage_one,
+        cast(ae_owner as {{ dbt.type_string() }}) as ae_owner,
+        cast(ae_reasoning as {{ dbt.type_string() }}) as ae_progression_reason,
+        alignment_score,
+        cast(analysis_notes as {{ dbt.type_string() }}) as analysis_notes,
+        attribution_method,
+        opportunity_name,
+        cast(amount as {{ type_double() }}) as amount,
+        stage_as_of,
+        highest_stage_name,
+        has_reached_won,
+        is_closed_at_stage_one,
+        cast(score as {{ type_double() }}) as qualification_score,
+        is_qualified,
+        is_pending,
+        has_ae_text,
+        has_ae_reasoning,
+        cast(decision_agreement as {{ dbt.type_bigint() }}) as decision_agreement,
+        signal_agreement,
+        ae_signal_count,
+        model_signal_count,
+        shared_signal_count,
+        shared_signals,
+        ae_only_signals,
+        model_only_signals
+
+    from noted
+
+)
+
+select * from final
