@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 # Run settings (see README "Configuration"). Each is also read from the environment.
-DB ?= data/backtest.duckdb
+DB ?= $(or $(BACKTEST_DB),data/backtest.duckdb)
 DAYS ?= 30
 AS_OF ?=
 ORG ?=
@@ -30,7 +30,7 @@ export DBT_PROFILES_DIR := $(abspath dbt_project)
 DBT := $(abspath $(VENV)/bin/dbt)
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}
 
-.PHONY: help setup lint format test bench extract score transform backtest docs api clean
+.PHONY: help setup lint format test test-dbt bench extract score transform backtest status watch docs api clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,9 +72,21 @@ score: $(STAMP) ## Score contacts in the window with the qualification API
 	$(PY) -m scoring
 
 transform: $(STAMP) ## dbt build: progression, alignment, marts
-	cd dbt_project && $(DBT) build --vars '$(DBT_VARS)'
+	@start=$$(date +%s.%N); cd dbt_project && $(DBT) build --vars '$(DBT_VARS)' \
+	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 
-backtest: extract score transform ## The whole backtest: extract, score, dbt build
+backtest: extract score transform ## The whole backtest: extract, score, dbt build, summary
+	@$(PY) -m reports.status --summary
+
+status: $(STAMP) ## The STATUS UPDATE (works from a second terminal during a run)
+	@$(PY) -m reports.status
+
+watch: $(STAMP) ## Incremental extract, score, dbt build and status every INTERVAL s (Ctrl-C stops)
+	@trap 'echo; echo "Stopped watching: the warehouse keeps everything loaded so far."; exit 0' INT; \
+	while true; do \
+	  $(MAKE) --no-print-directory extract score transform && $(PY) -m reports.status; \
+	  echo "Next round in $(INTERVAL)s (Ctrl-C stops)"; sleep $(INTERVAL); \
+	done
 
 docs: $(STAMP) ## Generate and serve dbt docs on 127.0.0.1:8081
 	cd dbt_project && $(DBT) docs generate --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser

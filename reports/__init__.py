@@ -1,0 +1,1 @@
+"""Reading the verdict: the static HTML report and the terminal status update."""

@@ -1,0 +1,225 @@
+"""``make status`` and the end-of-run summary of ``make backtest``.
+
+The status update keeps the seed's shape ("📊 ... STATUS UPDATE", Job 1 scoring, Job 2
+analysis, alignment, rates). It reads the small progress files each stage publishes beside
+the warehouse (``progress/*.json``) and, when no stage is writing, the marts through a
+read-only connection. While a stage holds the DuckDB file for writing, the marts cannot be
+opened (DuckDB allows one writer or many readers): the update then says so and shows the
+progress files alone, instead of failing with a lock error.
+
+``--summary`` prints the verdict after a run: per model precision / recall / F1 / AUC with
+95% intervals, the model against the baseline, mean alignment, rates and the report's path.
+``--transform-started EPOCH`` records how long ``dbt build`` took (``make transform``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = "data/backtest.duckdb"
+
+
+@dataclass
+class Snapshot:
+    """What is known about the warehouse right now."""
+
+    db: Path
+    progress: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    comparison: list[dict[str, Any]] = field(default_factory=list)
+    busy: bool = False
+    missing: str | None = None
+
+
+def warehouse() -> Path:
+    return Path(os.environ.get("BACKTEST_DB") or DEFAULT_DB).expanduser().resolve()
+
+
+def read_progress(db: Path) -> dict[str, dict[str, Any]]:
+    """The progress files of each stage (extract, score, transform), if present."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted((db.parent / "progress").glob("*.json")):
+        try:
+            out[path.stem] = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue  # being rewritten right now; the next status shows it
+    return out
+
+
+def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def take_snapshot(db: Path) -> Snapshot:
+    """Progress files plus, when the warehouse is free, the summary marts (read-only)."""
+    import duckdb
+
+    snap = Snapshot(db, progress=read_progress(db))
+    if not db.exists():
+        snap.missing = f"No warehouse at {db} yet: run `make backtest` (or `make extract`)."
+        return snap
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.IOException:
+        snap.busy = True
+        return snap
+    try:
+        snap.summary = _rows(con, "select * from marts.backtest_summary order by model")
+        snap.comparison = _rows(con, "select * from marts.model_comparison order by model")
+    except duckdb.CatalogException:
+        snap.missing = "The marts are not built yet: run `make transform`."
+    finally:
+        con.close()
+    return snap
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _runtime(progress: dict[str, dict[str, Any]]) -> str:
+    seconds = sum(
+        float(p.get("seconds") or 0) for p in progress.values() if p.get("seconds") is not None
+    )
+    score = progress.get("score", {})
+    if score.get("started_at") and score.get("updated_at"):
+        start = datetime.fromisoformat(score["started_at"])
+        end = datetime.fromisoformat(score["updated_at"])
+        seconds += (end - start).total_seconds()
+    whole = int(round(seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def status_lines(snap: Snapshot) -> list[str]:
+    """The seed's STATUS UPDATE, from what the warehouse and progress files say."""
+    lines = ["📊 BACKTEST STATUS UPDATE", f"   ⏱️ Runtime: {_runtime(snap.progress)}"]
+    extract = snap.progress.get("extract")
+    if extract:
+        state = "done" if extract.get("done") else "running"
+        lines.append(
+            f"   📥 Extract ({state}): {int(extract.get('total', 0)):,} records "
+            f"in {float(extract.get('seconds', 0)):.1f}s"
+        )
+    score = snap.progress.get("score")
+    if score:
+        processed, qualified = int(score.get("processed", 0)), int(score.get("qualified", 0))
+        share = qualified / processed if processed else None
+        lines.append(
+            f"   📈 Job 1 (Scoring, {score.get('status', 'running')}): {processed:,} processed, "
+            f"{qualified:,} qualified ({_pct(share)}), {int(score.get('errors', 0)):,} errors"
+        )
+    if snap.busy:
+        lines.append(
+            "   ⏳ A stage is writing the warehouse right now; marts are shown when it ends."
+        )
+    elif snap.missing:
+        lines.append(f"   ℹ️  {snap.missing}")
+    for row in snap.summary:
+        analyzed = int(row["total_contacts"])
+        lines.append(
+            f"   🔍 Job 2 (Analysis, {row['model']}): {analyzed:,} analyzed, "
+            f"{int(row['deals_beyond_stage_one']):,} progressed beyond Stage 1, "
+            f"{int(row['pending_contacts']):,} pending"
+        )
+        if row.get("ae_model_alignment_avg") is not None:
+            lines.append(
+                f"   🎯 Model-AE Alignment ({row['model']}): "
+                f"{_num(row['ae_model_alignment_avg'])} over {int(row['ae_reasoning_rows']):,} "
+                "deals with AE reasoning"
+            )
+    if score and score.get("rate"):
+        rate = float(score["rate"])
+        lines.append(f"   ⚡ Scoring rate: {rate * 3600:,.0f} contacts/hour ({rate:,.0f}/s)")
+    transform = snap.progress.get("transform")
+    if transform and snap.summary and transform.get("seconds"):
+        analyzed = sum(int(r["total_contacts"]) for r in snap.summary)
+        rate = analyzed / max(float(transform["seconds"]), 1e-9)
+        lines.append(f"   ⚡ Analysis rate: {rate * 3600:,.0f} contacts/hour (dbt build)")
+    return lines
+
+
+def summary_lines(snap: Snapshot, *, report: Path | None = None) -> list[str]:
+    """The verdict after ``make backtest``."""
+    lines = status_lines(snap)
+    if not snap.summary:
+        return lines
+    first = snap.summary[0]
+    lines += [
+        "",
+        f"🏁 VERDICT as of {first['as_of']} ({int(first['window_days'])}-day window, "
+        f"{int(first['decided_contacts']):,} decided + {int(first['pending_contacts']):,} "
+        "pending contacts)",
+    ]
+    for row in snap.summary:
+        lines.append(
+            f"   {row['model']} {row['model_version']}: qualifies {_pct(row['qualification_rate'])}"
+            f" | precision {_pct(row['model_precision'])} "
+            f"({_pct(row['precision_ci_low'])}–{_pct(row['precision_ci_high'])})"
+            f" | recall {_pct(row['model_recall'])} "
+            f"({_pct(row['recall_ci_low'])}–{_pct(row['recall_ci_high'])})"
+            f" | F1 {_num(row['f1'])} | AUC {_num(row['roc_auc'])}"
+        )
+    for row in snap.comparison:
+        lines.append(
+            f"   ⚖️  {row['model']} vs {row['baseline_model']}: AUC "
+            f"{_signed(row['roc_auc_delta'])}, F1 {_signed(row['f1_delta'])}, "
+            f"recall {_signed(row['model_recall_delta'], pct=True)}, "
+            f"precision {_signed(row['model_precision_delta'], pct=True)}"
+        )
+    if report is not None:
+        where = report if report.exists() else f"{report} (not built yet: `make report`)"
+        lines.append(f"   📄 Report: {where}")
+    return lines
+
+
+def _signed(value: float | None, *, pct: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{100 * value:+.1f} pts" if pct else f"{value:+.3f}"
+
+
+def record_transform(db: Path, seconds: float) -> None:
+    """Publish how long dbt build took, for the analysis rate."""
+    path = db.parent / "progress" / "transform.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "stage": "transform",
+        "seconds": round(seconds, 2),
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path.write_text(json.dumps(payload))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports.status", description=__doc__)
+    parser.add_argument("--summary", action="store_true", help="the verdict after a run")
+    parser.add_argument("--transform-started", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    db = warehouse()
+    if args.transform_started is not None:
+        record_transform(db, datetime.now(UTC).timestamp() - args.transform_started)
+        return 0
+    snap = take_snapshot(db)
+    if args.summary:
+        lines = summary_lines(snap, report=db.parent / "report" / "index.html")
+    else:
+        lines = status_lines(snap)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
