@@ -20,8 +20,9 @@ log = logging.getLogger("extract")
 class ProgressLine:
     """Prints rows per object at most every two seconds and publishes a progress file."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path, *, org: str) -> None:
         self.path = path
+        self.org = org
         self.started = time.monotonic()
         self.last_print = self.started
         self.rows: dict[str, int] = {}
@@ -42,6 +43,7 @@ class ProgressLine:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "stage": "extract",
+            "org": self.org,
             "rows": self.rows,
             "total": sum(self.rows.values()),
             "seconds": round(time.monotonic() - self.started, 1),
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             log.info("📥 Extracting the %s into %s", choice.label, db)
-        progress = ProgressLine(db.parent / "progress" / "extract.json")
+        progress = ProgressLine(db.parent / "progress" / "extract.json", org=choice.identity)
         result = run_extract(choice, fresh=args.fresh, progress=progress)
         progress.publish(done=True)
     except ExtractError as exc:

@@ -61,6 +61,16 @@ class OrgChoice:
     credentials: Credentials | None = None
     demo_contacts: int = 0
 
+    @property
+    def identity(self) -> str:
+        """Which org this is (``demo:5000``, ``export:<path>``, ``live:<url>``), no secrets."""
+        if self.kind == "demo":
+            return f"demo:{self.demo_contacts}"
+        if self.kind == "export":
+            return f"export:{self.path}"
+        creds = self.credentials or Credentials()
+        return f"live:{creds.instance_url or creds.login_url}"
+
 
 @dataclass
 class ExtractResult:
@@ -255,11 +265,12 @@ def run_extract(
             interruption=interruption,
             progress=progress,
         )
-        identity = f"export:{choice.path}"
-        result.rows = _load(pipeline, source, db=db, refresh=_needs_refresh(db, identity, fresh))
-        _remember_org(db, identity)
+        result.rows = _load(
+            pipeline, source, db=db, refresh=_needs_refresh(db, choice.identity, fresh)
+        )
+        _remember_org(db, choice.identity)
     else:
-        with _rest_client(choice, http_timeout=http_timeout) as (client, identity, extra):
+        with _rest_client(choice, http_timeout=http_timeout) as (client, extra):
             client.max_retries, client.backoff_seconds = max_retries, backoff_seconds
             source = rest_source(
                 client,
@@ -268,9 +279,9 @@ def run_extract(
                 progress=progress,
             )
             result.rows = _load(
-                pipeline, source, db=db, refresh=_needs_refresh(db, identity, fresh)
+                pipeline, source, db=db, refresh=_needs_refresh(db, choice.identity, fresh)
             )
-            _remember_org(db, identity)
+            _remember_org(db, choice.identity)
             result.api_usage = client.api_usage
     result.seconds = time.monotonic() - started
     if interruption.error is not None:
@@ -281,7 +292,7 @@ def run_extract(
 @contextmanager
 def _rest_client(
     choice: OrgChoice, *, http_timeout: float
-) -> Iterator[tuple[SalesforceClient, str, dict[str, list[str]]]]:
+) -> Iterator[tuple[SalesforceClient, dict[str, list[str]]]]:
     """A client for a live org, or for the demo org served on loopback while in use."""
     with ExitStack() as stack:
         http = stack.enter_context(
@@ -297,12 +308,11 @@ def _rest_client(
             credentials = Credentials(
                 client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, login_url=url
             )
-            identity, extra = f"demo:{choice.demo_contacts}", DEMO_EXTRA_FIELDS
+            extra = DEMO_EXTRA_FIELDS
         else:
             credentials = choice.credentials or Credentials()
-            identity = f"live:{credentials.instance_url or credentials.login_url}"
             extra = {}
-        yield SalesforceClient(Authenticator(credentials, http), http), identity, extra
+        yield SalesforceClient(Authenticator(credentials, http), http), extra
 
 
 def _existing_tables(db: Path) -> set[str]:
