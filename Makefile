@@ -30,7 +30,7 @@ export DBT_PROFILES_DIR := $(abspath dbt_project)
 DBT := $(abspath $(VENV)/bin/dbt)
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}
 
-.PHONY: help setup lint format test test-dbt bench extract score transform backtest status watch docs api clean
+.PHONY: help setup lint format test test-dbt bench extract score transform report backtest status watch docs api clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,13 +54,14 @@ format: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	$(VENV)/bin/ruff check --fix .
 	cd dbt_project && $(abspath $(VENV)/bin/sqlfluff) fix models macros tests analyses --dialect duckdb
 
-test: lint $(STAMP) ## lint and pytest
+test: lint $(STAMP) ## lint, pytest, then dbt build on a small demo org
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-dbt
 
-test-dbt: $(STAMP)
+test-dbt: $(STAMP) ## dbt build (models and all dbt tests) on a fresh 800-contact demo org
 	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m extract --demo-contacts 800 --fresh
 	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m scoring
-	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --quiet --fail-fast
+	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --fail-fast
 
 bench: $(STAMP) ## Measure throughput and memory (prints figures)
 	$(PY) -m tests.bench
@@ -75,7 +76,10 @@ transform: $(STAMP) ## dbt build: progression, alignment, marts
 	@start=$$(date +%s.%N); cd dbt_project && $(DBT) build --vars '$(DBT_VARS)' \
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 
-backtest: extract score transform ## The whole backtest: extract, score, dbt build, summary
+report: $(STAMP) ## Build the static HTML report (<warehouse dir>/report/index.html)
+	$(PY) -m reports
+
+backtest: extract score transform report ## The whole backtest: extract, score, dbt build, report, verdict
 	@$(PY) -m reports.status --summary
 
 status: $(STAMP) ## The STATUS UPDATE (works from a second terminal during a run)

@@ -1,0 +1,20 @@
+"""Score: the qualification API (reference models) and the httpx scoring step.
+
+Modules:
+
+- ``scoring.api`` — the reference qualification API (FastAPI app, ``python -m scoring.api``).
+- ``scoring.models`` / ``scoring.signals`` — the two deterministic reference models and the
+  signal vocabulary they read.
+- ``scoring.domains`` — business-domain derivation (email, else account website).
+- ``scoring.client`` — the httpx client of any service speaking the contract.
+- ``scoring.warehouse`` — reading the backtest window and writing ``scoring.qualifications``.
+- ``scoring.step`` — the scoring step (``python -m scoring``), ``scoring.bench`` its benchmark.
+
+Errors are drawn in ``scoring.errors``.
+"""
+
+from __future__ import annotations
+
+from scoring.errors import ScoringError
+
+__all__ = ["ScoringError"]

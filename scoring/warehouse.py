@@ -1,0 +1,415 @@
+"""DuckDB side of the scoring step: read the backtest window, write ``scoring.qualifications``.
+
+Connections are short-lived: inputs are read with one connection that is closed before any
+HTTP call; rows are written by a writer thread, whole batches per transaction (batches that
+arrive within a quarter of a second share a commit). The writer keeps its
+connection while batches keep coming and closes it after ``idle_close`` seconds without work:
+reopening per batch costs a checkpoint each time (about 13 ms here, 4x the insert itself),
+and a second process can watch progress through ``data/progress/score.json`` instead.
+
+Rows are keyed by (contact_id, model, model_version, as_of), a real primary key: a batch
+that retries earlier error rows deletes them in the same transaction, so a rerun or a run
+after ``kill -9`` never duplicates a row, and a committed batch is never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from scoring.errors import WarehouseError
+
+SCHEMA = "scoring"
+TABLE = "qualifications"
+QUALIFICATIONS = f"{SCHEMA}.{TABLE}"
+
+#: The output contract (dbt source ``scoring.qualifications``): column -> DuckDB type.
+COLUMNS: dict[str, str] = {
+    "contact_id": "varchar",
+    "model": "varchar",
+    "model_version": "varchar",
+    "as_of": "date",
+    "scored_at": "timestamp",
+    "domain": "varchar",
+    "domain_source": "varchar",
+    "score": "double",
+    "is_qualified": "boolean",
+    "confidence": "varchar",
+    "industries": "varchar",
+    "use_cases": "varchar",
+    "enterprise_indicators": "varchar",
+    "reasoning": "varchar",
+    "business_signals": "varchar",
+    "status": "varchar",
+    "error": "varchar",
+}
+PRIMARY_KEY = ("contact_id", "model", "model_version", "as_of")
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("contact_id", pa.string()),
+        ("model", pa.string()),
+        ("model_version", pa.string()),
+        ("as_of", pa.date32()),
+        ("scored_at", pa.timestamp("us")),
+        ("domain", pa.string()),
+        ("domain_source", pa.string()),
+        ("score", pa.float64()),
+        ("is_qualified", pa.bool_()),
+        ("confidence", pa.string()),
+        ("industries", pa.string()),
+        ("use_cases", pa.string()),
+        ("enterprise_indicators", pa.string()),
+        ("reasoning", pa.string()),
+        ("business_signals", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+
+#: Columns read per contact (contact and its account), in this order.
+INPUT_COLUMNS: tuple[str, ...] = (
+    "contact_id",
+    "contact_name",
+    "email",
+    "title",
+    "lead_source",
+    "created_date",
+    "account_id",
+    "company_name",
+    "website",
+    "industry",
+    "employees",
+    "annual_revenue",
+    "description",
+)
+
+_WINDOW_SQL = """
+with contacts as (
+    select *
+    from raw_salesforce.contact
+    qualify row_number() over (
+        partition by id order by system_modstamp desc nulls last
+    ) = 1
+),
+
+accounts as (
+    select *
+    from raw_salesforce.account
+    qualify row_number() over (
+        partition by id order by system_modstamp desc nulls last
+    ) = 1
+)
+
+select
+    contacts.id as contact_id,
+    coalesce(
+        nullif(trim(contacts.name), ''),
+        nullif(trim(concat_ws(' ', contacts.first_name, contacts.last_name)), '')
+    ) as contact_name,
+    contacts.email,
+    contacts.title,
+    contacts.lead_source,
+    contacts.created_date,
+    accounts.id as account_id,
+    accounts.name as company_name,
+    accounts.website,
+    accounts.industry,
+    accounts.number_of_employees as employees,
+    accounts.annual_revenue,
+    accounts.description
+from contacts
+left join accounts
+    on contacts.account_id = accounts.id
+    and not coalesce(accounts.is_deleted, false)
+where
+    not coalesce(contacts.is_deleted, false)
+    and contacts.created_date >= $start
+    and contacts.created_date < $end
+order by contacts.created_date, contacts.id
+"""
+
+_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The backtest window: contacts created in (as_of - days, as_of], UTC dates."""
+
+    as_of: dt.date
+    days: int
+
+    @property
+    def start(self) -> dt.datetime:
+        """First instant in the window (inclusive), naive UTC."""
+        day = self.as_of - dt.timedelta(days=self.days - 1)
+        return dt.datetime.combine(day, dt.time())
+
+    @property
+    def end(self) -> dt.datetime:
+        """First instant after the window (exclusive), naive UTC."""
+        return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time())
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False, wait: float = 10.0) -> Iterator[Any]:
+    """A short-lived DuckDB connection; waits up to ``wait`` s for another process's lock."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not any(m in str(exc) for m in _LOCK_MARKERS):
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseError(
+                    f"warehouse {path} is locked by another process (DuckDB allows one "
+                    "writer or many readers); wait for it to finish, then rerun"
+                ) from exc
+            time.sleep(0.2)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_table(con: Any) -> None:
+    """Create schema ``scoring`` and table ``qualifications`` if missing."""
+    columns = ",\n    ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(
+        f"create table if not exists {QUALIFICATIONS} (\n    {columns},\n"
+        f"    primary key ({', '.join(PRIMARY_KEY)})\n)"
+    )
+
+
+def _require_raw_tables(con: Any, path: Path) -> None:
+    found = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'raw_salesforce' and table_name in ('contact', 'account')"
+        ).fetchall()
+    }
+    missing = {"contact", "account"} - found
+    if missing:
+        names = ", ".join(f"raw_salesforce.{name}" for name in sorted(missing))
+        raise WarehouseError(f"{path} has no {names}: run `make extract` first")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one run reads: the window's contacts, and per (model, version) what exists."""
+
+    contacts: list[tuple[Any, ...]]
+    ok: dict[tuple[str, str], set[str]]
+    errors: dict[tuple[str, str], set[str]]
+
+
+def read_inputs(path: Path, window: Window, *, models: Sequence[tuple[str, str]]) -> Inputs:
+    """Contacts created in the window (deduplicated, not deleted) with their account, and
+    the contact ids already scored ok / with an error row for each (model, version).
+
+    Contact rows follow ``INPUT_COLUMNS``; a contact whose account is missing or deleted
+    keeps nulls for the account fields (it is still scored).
+    """
+    if not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist: run `make extract` first")
+    with connect(path) as con:
+        _require_raw_tables(con, path)
+        ensure_table(con)
+        try:
+            contacts = con.execute(
+                _WINDOW_SQL, {"start": window.start, "end": window.end}
+            ).fetchall()
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot read the window from {path}: {exc}") from exc
+        ok: dict[tuple[str, str], set[str]] = {}
+        errors: dict[tuple[str, str], set[str]] = {}
+        for model, version in models:
+            rows = con.execute(
+                f"select contact_id, status = 'ok' from {QUALIFICATIONS} "
+                "where model = ? and model_version = ? and as_of = ?",
+                [model, version, window.as_of],
+            ).fetchall()
+            ok[model, version] = {cid for cid, is_ok in rows if is_ok}
+            errors[model, version] = {cid for cid, is_ok in rows if not is_ok}
+    return Inputs(contacts, ok, errors)
+
+
+def rows_table(
+    columns: dict[str, Sequence[Any]], *, constants: dict[str, Any] | None = None
+) -> pa.Table:
+    """An Arrow table in the output schema from column lists and per-batch constants
+    (columns in neither are null)."""
+    constants = constants or {}
+    n = len(columns["contact_id"])
+    arrays = []
+    for field in ARROW_SCHEMA:
+        if field.name in columns:
+            arrays.append(pa.array(columns[field.name], type=field.type))
+        elif field.name in constants:
+            arrays.append(pa.repeat(pa.scalar(constants[field.name], field.type), n))
+        else:
+            arrays.append(pa.nulls(n, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+@dataclass
+class _Job:
+    table: pa.Table
+    replace: bool
+
+
+class Writer:
+    """Writes row batches from a queue on its own thread, whole batches per transaction.
+
+    ``submit`` never blocks the event loop; ``close`` flushes and raises any error the
+    thread met. Batches arriving within ``linger`` seconds of each other (up to
+    ``group_rows`` rows) share one commit: each batch stays whole (all its rows are
+    committed or none), a ``kill -9`` loses at most the last ``linger`` seconds of
+    answers (scored again by the rerun), and DuckDB does half the work of one commit per
+    1,000-row batch (measured).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        idle_close: float = 1.0,
+        linger: float = 0.25,
+        group_rows: int = 10_000,
+    ) -> None:
+        self.path = path
+        self.idle_close = idle_close
+        self.linger = linger
+        self.group_rows = group_rows
+        self.rows_written = 0
+        self.commits = 0
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="scoring-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, table: pa.Table, *, replace: bool = False) -> None:
+        """Queue a batch; ``replace`` deletes rows with the same keys first (retries)."""
+        self.check()
+        self._queue.put(_Job(table, replace))
+
+    def check(self) -> None:
+        """Raise the writer thread's error, if it met one."""
+        if self._error is not None:
+            raise WarehouseError(f"writing to {self.path} failed: {self._error}") from self._error
+
+    def close(self) -> None:
+        """Flush every queued batch, stop the thread, and raise its error if any."""
+        self._queue.put(None)
+        self._thread.join()
+        self.check()
+
+    def _run(self) -> None:
+        con = None
+        try:
+            while True:
+                try:
+                    job = self._queue.get(timeout=self.idle_close if con else None)
+                except queue.Empty:
+                    con.close()
+                    con = None
+                    continue
+                jobs, done = self._gather(job)
+                if jobs:
+                    con = con or self._open()
+                    self._write(con, jobs)
+                if done:
+                    return
+        except BaseException as exc:  # reported by check()/close() on the caller's thread
+            self._error = exc
+            self._drain()
+        finally:
+            if con is not None:
+                con.close()
+
+    def _gather(self, first: _Job | None) -> tuple[list[_Job], bool]:
+        """The batches for one commit: ``first`` plus whatever arrives within ``linger``
+        seconds, up to ``group_rows`` rows; and whether the stop sentinel came."""
+        if first is None:
+            return [], True
+        jobs, rows = [first], first.table.num_rows
+        deadline = time.monotonic() + self.linger
+        while rows < self.group_rows:
+            try:
+                job = self._queue.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                break
+            if job is None:
+                return jobs, True
+            jobs.append(job)
+            rows += job.table.num_rows
+        return jobs, False
+
+    def _open(self) -> Any:
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                # Checkpoint once when the connection closes, not every 16 MB of WAL while
+                # rows stream in: measured 3x less writer CPU for a 100k-contact run. Each
+                # commit is still durable in the WAL (a kill -9 loses nothing committed).
+                con.execute("set checkpoint_threshold = '1GB'")
+                # One thread: batches are small, and the API server needs the other core
+                # (measured: 30 % less writer CPU than DuckDB's default of one per core).
+                con.execute("set threads = 1")
+                return con
+            except duckdb.IOException as exc:
+                if time.monotonic() >= deadline or not any(m in str(exc) for m in _LOCK_MARKERS):
+                    raise
+                time.sleep(0.2)
+
+    def _write(self, con: Any, jobs: list[_Job]) -> None:
+        table = pa.concat_tables([j.table for j in jobs]) if len(jobs) > 1 else jobs[0].table
+        replace = any(j.replace for j in jobs)
+        try:
+            self._transaction(con, table, replace=replace)
+        except duckdb.ConstraintException:
+            # Someone else (another run) wrote some of these keys since we read: replace them.
+            self._transaction(con, table, replace=True)
+        self.rows_written += table.num_rows
+        self.commits += 1
+
+    @staticmethod
+    def _transaction(con: Any, table: pa.Table, *, replace: bool) -> None:
+        names = ", ".join(COLUMNS)
+        con.execute("begin transaction")
+        try:
+            con.register("scoring_batch", table)
+            if replace:
+                keys = " and ".join(f"q.{k} = b.{k}" for k in PRIMARY_KEY)
+                con.execute(
+                    f"delete from {QUALIFICATIONS} as q using scoring_batch as b where {keys}"
+                )
+            con.execute(f"insert into {QUALIFICATIONS} ({names}) select {names} from scoring_batch")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        finally:
+            con.unregister("scoring_batch")
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
