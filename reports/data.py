@@ -1,0 +1,368 @@
+"""Everything the report shows, read from the warehouse in one short read-only visit.
+
+The marts are read whole (they are small: per model, threshold, decile, segment, signal);
+``contact_outcomes`` and ``deal_progressions`` only through aggregates (per model and
+distinct score for the ROC and precision–recall curves; per model for pending contacts,
+costly misses and the parts of the alignment; per opportunity for the signals AEs cite).
+Beside the warehouse, two small files other stages publish are read when present, so the
+report never imports another stage: ``progress/score.json`` (the last scoring run's rate)
+and ``progress/extract.json`` (which org was extracted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from reports.charts import BASELINE_COLOR, MODEL_COLORS
+from reports.errors import MartsMissingError, WarehouseLockedError, WarehouseMissingError
+
+Row = dict[str, Any]
+Key = tuple[str, str]
+
+SCHEMA = "marts"
+#: The marts the report reads; all must exist.
+MARTS = (
+    "backtest_summary",
+    "contact_outcomes",
+    "deal_progressions",
+    "threshold_sweep",
+    "score_calibration",
+    "metrics_by_segment",
+    "signal_progression",
+    "model_comparison",
+    "review_misses",
+)
+#: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
+DEFAULT_BASELINE = "demographic"
+
+_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
+
+
+@dataclass
+class ReportData:
+    """The figures behind the report, keyed by (model, model_version) where per model."""
+
+    db: Path
+    summaries: list[Row]
+    sweep: list[Row]
+    calibration: list[Row]
+    segments: list[Row]
+    signals: list[Row]
+    comparison: list[Row]
+    misses: list[Row]
+    score_groups: dict[Key, list[tuple[float, int, int]]]
+    outcomes: dict[Key, Row]
+    alignment_parts: dict[Key, Row]
+    ae_signals: list[Row]
+    ae_totals: Row
+    progress: dict[str, Any] | None = None
+    org: str | None = None
+    baseline: str | None = None
+    keys: list[Key] = field(default_factory=list)
+
+    def summary(self, key: Key) -> Row:
+        """The backtest_summary row of one model."""
+        return next(row for row in self.summaries if _key(row) == key)
+
+    def rows(self, table: list[Row], key: Key) -> list[Row]:
+        """The rows of a per-model list that belong to ``key``."""
+        return [row for row in table if _key(row) == key]
+
+    @property
+    def first(self) -> Row:
+        """Any summary row (as_of, window and the dbt vars are the same on all)."""
+        return self.summaries[0]
+
+    @property
+    def under_test(self) -> list[Key]:
+        """The models judged against the baseline (all models when there is no baseline)."""
+        tested = [key for key in self.keys if key[0] != self.baseline]
+        return tested or list(self.keys)
+
+    @property
+    def baseline_keys(self) -> list[Key]:
+        """The baseline's versions present in the summary."""
+        return [key for key in self.keys if key[0] == self.baseline]
+
+    @property
+    def primary(self) -> Key:
+        """The model the report is about (the first model under test)."""
+        return self.under_test[0]
+
+    @property
+    def baseline_key(self) -> Key | None:
+        """The baseline version compared with (the first, when several were scored)."""
+        return self.baseline_keys[0] if self.baseline_keys else None
+
+    def color(self, key: Key) -> str:
+        """A model's colour: the baseline orange, models under test from the palette."""
+        if key[0] == self.baseline and key in self.baseline_keys and len(self.keys) > 1:
+            return BASELINE_COLOR
+        tested = self.under_test
+        index = tested.index(key) if key in tested else len(tested)
+        return MODEL_COLORS[index % len(MODEL_COLORS)]
+
+    def dash(self, key: Key) -> str | None:
+        """The baseline is drawn dashed, so models differ by more than colour."""
+        return "7 4" if key[0] == self.baseline and len(self.keys) > 1 else None
+
+    def current_threshold(self, key: Key) -> float | None:
+        """The threshold marked current in the sweep (the dbt var qualification_threshold)."""
+        row = next((r for r in self.rows(self.sweep, key) if r.get("is_current")), None)
+        return None if row is None else float(row["threshold"])
+
+    def label(self, key: Key) -> str:
+        """A model's name, with its version when several versions of it were scored."""
+        versions = {version for model, version in self.keys if model == key[0]}
+        return key[0] if len(versions) <= 1 else f"{key[0]} {key[1]}"
+
+
+def _key(row: Row) -> Key:
+    return row["model"], row["model_version"]
+
+
+@contextmanager
+def connect(db: Path, *, wait: float = 10.0) -> Iterator[Any]:
+    """A read-only DuckDB connection; waits up to ``wait`` s while a stage holds the file."""
+    if not db.exists():
+        raise WarehouseMissingError(f"warehouse {db} does not exist: run `make backtest` first")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            break
+        except duckdb.IOException as exc:
+            if not any(marker in str(exc) for marker in _LOCK_MARKERS):
+                raise WarehouseMissingError(f"cannot open warehouse {db}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"warehouse {db} is being written by another process (DuckDB allows one "
+                    "writer or many readers); rerun when that stage has finished"
+                ) from exc
+            time.sleep(0.2)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def fetch(con: Any, sql: str, params: list[Any] | None = None) -> list[Row]:
+    """Rows of ``sql`` as dicts."""
+    cursor = con.execute(sql, params or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def require_marts(con: Any, db: Path) -> None:
+    """Raise :class:`MartsMissingError` naming the missing marts."""
+    found = {
+        row["table_name"]
+        for row in fetch(
+            con,
+            "select table_name from information_schema.tables where table_schema = ?",
+            [SCHEMA],
+        )
+    }
+    missing = [name for name in MARTS if name not in found]
+    if missing:
+        names = ", ".join(f"{SCHEMA}.{name}" for name in missing)
+        raise MartsMissingError(f"{db} has no {names}: run `make transform` first")
+
+
+_SCORE_GROUPS_SQL = f"""
+select model, model_version, qualification_score as score,
+    count(*) filter (where ae_progressed) as progressed,
+    count(*) filter (where not ae_progressed) as not_progressed
+from {SCHEMA}.contact_outcomes
+where not is_pending
+group by model, model_version, qualification_score
+"""
+
+_OUTCOMES_SQL = f"""
+select model, model_version,
+    count(*) as contacts,
+    count(*) filter (where is_pending) as pending,
+    count(*) filter (where is_pending and is_qualified) as pending_qualified,
+    count(*) filter (where is_pending and attributed_opportunities > 0) as pending_with_opportunity,
+    min(contact_age_days) filter (where is_pending) as pending_youngest_days,
+    max(contact_age_days) filter (where is_pending) as pending_oldest_days,
+    count(*) filter (where outcome = 'FN' and has_won_opportunity) as fn_won,
+    count(*) filter (where outcome = 'FN' and has_late_stage_opportunity) as fn_late_stage,
+    count(*) filter (where outcome = 'FP' and has_opportunity_closed_at_stage_one)
+        as fp_closed_at_stage_one,
+    count(*) filter (where outcome = 'FP' and coalesce(attributed_opportunities, 0) = 0)
+        as fp_without_opportunity,
+    avg(qualification_score) as mean_score
+from {SCHEMA}.contact_outcomes
+group by model, model_version
+"""
+
+_ALIGNMENT_SQL = f"""
+select model, model_version,
+    count(*) as rows,
+    avg(decision_agreement) as decision_agreement,
+    avg(signal_agreement) as signal_agreement
+from {SCHEMA}.deal_progressions
+where has_ae_reasoning and alignment_score is not null
+group by model, model_version
+"""
+
+# AE-side signals are the same whichever model a row belongs to (shared + AE-only), so one
+# model's rows give each opportunity once.
+_AE_SIGNALS_SQL = f"""
+select distinct opportunity_id, beyond_stage_one, has_ae_reasoning, shared_signals,
+    ae_only_signals
+from {SCHEMA}.deal_progressions
+where model = ? and model_version = ? and not is_pending
+"""
+
+
+def _order_keys(summaries: list[Row], baseline: str | None) -> list[Key]:
+    keys = sorted({_key(row) for row in summaries})
+    return [k for k in keys if k[0] != baseline] + [k for k in keys if k[0] == baseline]
+
+
+def _baseline(comparison: list[Row], summaries: list[Row]) -> str | None:
+    if comparison:
+        return str(comparison[0]["baseline_model"])
+    models = {row["model"] for row in summaries}
+    return DEFAULT_BASELINE if DEFAULT_BASELINE in models and len(models) > 1 else None
+
+
+def split_signals(text: str | None) -> list[tuple[str, str]]:
+    """``"budget_confirmed (positive), no_budget (negative)"`` -> [(signal, polarity), ...]."""
+    pairs = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, _, rest = item.partition(" (")
+        pairs.append((name.strip(), rest.rstrip(")").strip() or "neutral"))
+    return pairs
+
+
+def ae_signal_counts(rows: list[Row]) -> list[Row]:
+    """Per AE-side signal: opportunities whose AE text names it, and how many progressed."""
+    counts: dict[tuple[str, str], Row] = {}
+    seen: set[str] = set()
+    for row in rows:
+        if row["opportunity_id"] in seen:
+            continue
+        seen.add(row["opportunity_id"])
+        signals = split_signals(row["shared_signals"]) + split_signals(row["ae_only_signals"])
+        for signal, polarity in dict.fromkeys(signals):
+            entry = counts.setdefault(
+                (signal, polarity),
+                {"signal": signal, "polarity": polarity, "opportunities": 0, "progressed": 0},
+            )
+            entry["opportunities"] += 1
+            entry["progressed"] += int(bool(row["beyond_stage_one"]))
+    return sorted(counts.values(), key=lambda r: (-r["progressed"], -r["opportunities"]))
+
+
+def ae_signal_totals(rows: list[Row]) -> Row:
+    """Distinct decided opportunities, how many progressed, how many have AE signals."""
+    first: dict[str, Row] = {}
+    for row in rows:
+        first.setdefault(row["opportunity_id"], row)
+    return {
+        "opportunities": len(first),
+        "progressed": sum(bool(r["beyond_stage_one"]) for r in first.values()),
+        "with_signals": sum(bool(r["has_ae_reasoning"]) for r in first.values()),
+        "progressed_with_signals": sum(
+            bool(r["beyond_stage_one"]) and bool(r["has_ae_reasoning"]) for r in first.values()
+        ),
+    }
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def read_progress(db: Path) -> dict[str, Any] | None:
+    """The last scoring run's published progress (``<warehouse dir>/progress/score.json``)."""
+    return _read_json(db.parent / "progress" / "score.json")
+
+
+def read_org(db: Path) -> str | None:
+    """The extracted org's identity (``demo:5000``, ``export:<path>``, ``live:<url>``)."""
+    marker = _read_json(db.parent / "progress" / "extract.json")
+    org = marker.get("org") if marker else None
+    return str(org) if org else None
+
+
+def load(db: Path) -> ReportData:
+    """Read every figure the report needs; the connection is closed before returning."""
+    with connect(db) as con:
+        require_marts(con, db)
+        summaries = fetch(con, f"select * from {SCHEMA}.backtest_summary")
+        if not summaries:
+            raise MartsMissingError(
+                f"{SCHEMA}.backtest_summary in {db} is empty: no model was scored; run "
+                "`make score` then `make transform`"
+            )
+        comparison = fetch(con, f"select * from {SCHEMA}.model_comparison")
+        baseline = _baseline(comparison, summaries)
+        keys = _order_keys(summaries, baseline)
+        groups: dict[Key, list[tuple[float, int, int]]] = {}
+        for row in fetch(con, _SCORE_GROUPS_SQL):
+            groups.setdefault(_key(row), []).append(
+                (float(row["score"]), int(row["progressed"]), int(row["not_progressed"]))
+            )
+        tested = [k for k in keys if k[0] != baseline] or keys
+        opportunities = fetch(con, _AE_SIGNALS_SQL, list(tested[0]))
+        data = ReportData(
+            db=db,
+            summaries=summaries,
+            sweep=fetch(con, f"select * from {SCHEMA}.threshold_sweep order by threshold"),
+            calibration=fetch(
+                con, f"select * from {SCHEMA}.score_calibration order by score_decile"
+            ),
+            segments=fetch(con, f"select * from {SCHEMA}.metrics_by_segment"),
+            signals=fetch(con, f"select * from {SCHEMA}.signal_progression"),
+            comparison=comparison,
+            misses=fetch(con, f"select * from {SCHEMA}.review_misses order by review_rank"),
+            score_groups=groups,
+            outcomes={_key(row): row for row in fetch(con, _OUTCOMES_SQL)},
+            alignment_parts={_key(row): row for row in fetch(con, _ALIGNMENT_SQL)},
+            ae_signals=ae_signal_counts(opportunities),
+            ae_totals=ae_signal_totals(opportunities),
+            baseline=baseline,
+            keys=keys,
+        )
+    data.progress = read_progress(db)
+    data.org = read_org(db)
+    return data
+
+
+def describe_org(org: str | None) -> tuple[str, bool | None]:
+    """A readable name for the org identity, and whether it is the demo org (None: unknown)."""
+    if not org:
+        return "not recorded (extracted before the org was noted, or loaded another way)", None
+    kind, _, detail = org.partition(":")
+    if kind == "demo":
+        size = f" ({int(detail):,} generated contacts)" if detail.isdigit() else ""
+        return f"the built-in demo org{size}", True
+    if kind == "export":
+        return f"a Salesforce Data Export ({Path(detail).name or detail})", False
+    if kind == "live":
+        return f"a live Salesforce org ({detail})", False
+    return org, None
+
+
+def generated_at() -> dt.datetime:
+    """Now, in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -1,0 +1,589 @@
+"""The report's text-and-table sections: header, how to read it, verdict, confusion matrix,
+model vs baseline, pending contacts, the review list of misses, and the footer.
+
+Chart-led sections live in :mod:`reports.figures`, the seed's questions and expected
+results in :mod:`reports.answers`. Every value from the warehouse goes through
+:func:`reports.html.el`, which escapes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from reports import fmt
+from reports.data import Key, ReportData, Row, describe_org, split_signals
+from reports.html import Safe, el, join
+from reports.page import Col, details, section, table
+from reports.stats import mcnemar_p
+from reports.verdict import (
+    false_negative_rate,
+    false_positive_rate,
+    lift_at_threshold,
+    verdict_sentence,
+)
+
+#: How many misses per model are shown before the rest fold away.
+REVIEW_SHOWN = 10
+
+
+def model_roles(data: ReportData) -> str:
+    """ "business_context 1.0 (under test), demographic 1.0 (baseline)"."""
+    parts = []
+    for key in data.keys:
+        role = "baseline" if key in data.baseline_keys else "under test"
+        parts.append(f"{key[0]} {key[1]} ({role})")
+    return ", ".join(parts)
+
+
+def header(data: ReportData, *, generated: dt.datetime) -> Safe:
+    """Title, the question, and when/what/which org the figures describe."""
+    first = data.first
+    org, is_demo = describe_org(data.org)
+    window = (
+        f"contacts created {fmt.day(first.get('window_start'))} to {fmt.day(first.get('as_of'))} "
+        f"({fmt.num(first.get('window_days'))} days)"
+    )
+    rules = (
+        f"pending below {fmt.num(first.get('maturity_days'))} days of age; account "
+        f"opportunities count within {fmt.num(first.get('attribution_window_days'))} days "
+        "after the contact"
+    )
+    meta = [
+        ("As of", fmt.day(first.get("as_of"))),
+        ("Window", window),
+        ("Org", org),
+        ("Models", model_roles(data)),
+        ("Judging rules", rules),
+        ("Generated", f"{generated:%Y-%m-%d %H:%M} UTC from {data.db}"),
+    ]
+    banner = None
+    if is_demo:
+        banner = el(
+            "div",
+            "Demo data: these figures describe the generated demo org, not a real sales team. "
+            "Point the backtest at your org (README, 'Point it at your org') for real answers.",
+            cls="banner",
+        )
+    return el(
+        "header",
+        el(
+            "div",
+            el("h1", "Lead-qualification backtest"),
+            el(
+                "p",
+                f"Does {data.label(data.primary)} pick the prospects our Account Executives "
+                "actually progress, and for the same reasons?",
+                cls="lede",
+            ),
+            el("dl", [[el("dt", k), el("dd", v)] for k, v in meta], cls="meta"),
+            banner,
+            cls="wrap",
+        ),
+        cls="top",
+    )
+
+
+def how_to_read(data: ReportData) -> Safe:
+    """The label definitions in plain words, for a RevOps analyst."""
+    first = data.first
+    maturity = fmt.num(first.get("maturity_days"))
+    attribution = fmt.num(first.get("attribution_window_days"))
+    threshold = data.current_threshold(data.primary)
+    cut = f"{threshold:.2f}" if threshold is not None else "the configured threshold"
+    defs = [
+        (
+            "Scored contact",
+            "A Salesforce contact created in the window and scored by the model. Only what was "
+            "knowable when the contact arrived is sent to the model.",
+        ),
+        (
+            "Progressed",
+            "The AE moved at least one of the contact's opportunities beyond Stage 1 (the "
+            "first open stage, e.g. Prospecting) by the as-of date: it reached a later open "
+            "stage or was won. An opportunity that reached Stage 2 and was later lost did "
+            "progress; one closed lost straight from Stage 1 did not. Changes after the as-of "
+            "date are ignored.",
+        ),
+        (
+            "A contact's opportunities",
+            "Those naming the contact in a contact role; else the opportunity its converted "
+            f"lead created; else its account's opportunities opened within {attribution} days "
+            "after the contact was created (never ones opened before).",
+        ),
+        (
+            "Pending",
+            f"Nothing progressed yet and the contact is younger than {maturity} days: too early "
+            "to tell. Pending contacts are shown and counted, but never treated as a 'no'; "
+            "every rate below leaves them out.",
+        ),
+        ("Decided contacts", "The others: progressed or not progressed. Rates are over these."),
+        (
+            "Qualified",
+            f"The model's 'yes' (score ≥ {cut}). TP: qualified and progressed (a hit). FP: "
+            "qualified, not progressed (AE time spent for nothing). TN: not qualified, not "
+            "progressed. FN: not qualified, but the AE progressed it (a missed opportunity).",
+        ),
+        (
+            "Recall / precision",
+            "Recall: of the contacts AEs progressed, the share the model qualified. Precision: "
+            "of the contacts the model qualified, the share AEs progressed. The base rate (the "
+            "share of all decided contacts AEs progressed) is what a random pick would reach.",
+        ),
+        (
+            "95% CI",
+            "Wilson interval: the range the true rate most likely lies in, given how many "
+            "contacts the figure rests on. Wide ranges mean few contacts; overlapping ranges "
+            "mean the difference may be chance.",
+        ),
+        (
+            "ROC AUC",
+            "How often the model scores a contact AEs progressed above one they did not: 0.5 is "
+            "a coin toss, 1.0 perfect. It judges the ranking, whatever the threshold.",
+        ),
+        (
+            "Alignment",
+            "Per opportunity whose AE notes name at least one known signal (budget confirmed, "
+            "API integration, too small, …): 0.5 × (1 if the model's decision matches what the "
+            "AE did, else 0) + 0.5 × the overlap of the signals both name (shared signals ÷ all "
+            "signals either names). The average leaves out opportunities whose notes name none.",
+        ),
+    ]
+    return section(
+        "how-to-read",
+        "How to read this",
+        el("dl", [[el("dt", k), el("dd", v)] for k, v in defs], cls="defs"),
+    )
+
+
+def _verdict_card(data: ReportData, key: Key) -> Safe:
+    summary = data.summary(key)
+    baseline_key = data.baseline_key
+    is_baseline = key in data.baseline_keys
+    sentence = verdict_sentence(
+        data.label(key) + (" (baseline)" if is_baseline else ""),
+        summary,
+        baseline_label=None if is_baseline or baseline_key is None else data.label(baseline_key),
+        baseline=None if is_baseline or baseline_key is None else data.summary(baseline_key),
+    )
+    lift = lift_at_threshold(summary)
+    also = (
+        f"Qualifies {fmt.pct(summary.get('qualification_rate'))} of "
+        f"{fmt.num(summary.get('total_contacts'))} scored contacts; "
+        f"{fmt.of(summary.get('deals_beyond_stage_one'), summary.get('decided_contacts'))} "
+        f"decided contacts progressed (base rate {fmt.pct(summary.get('base_rate'))}), so a "
+        f"contact it qualifies is {fmt.times(lift)} as likely to progress as a random one; "
+        f"{fmt.num(summary.get('pending_contacts'))} pending; "
+        f"{fmt.num(summary.get('scoring_errors'))} scoring errors."
+    )
+    return el(
+        "div",
+        el("p", sentence, cls="sentence"),
+        el("p", also, cls="also"),
+        cls="verdict baseline" if is_baseline else "verdict",
+        data_model=key[0],
+    )
+
+
+def _cards(summary: Row) -> Safe:
+    cards = [
+        (fmt.pct(summary.get("model_recall")), "recall"),
+        (fmt.pct(summary.get("model_precision")), "precision"),
+        (fmt.dec(summary.get("roc_auc")), "ROC AUC"),
+        (fmt.pct(summary.get("model_accuracy")), "accuracy"),
+        (fmt.dec(summary.get("ae_model_alignment_avg")), "model–AE alignment"),
+        (fmt.pct(summary.get("qualification_rate")), "qualification rate"),
+    ]
+    return el(
+        "div",
+        [el("div", el("div", v, cls="v"), el("div", k, cls="k"), cls="card") for v, k in cards],
+        cls="cards",
+    )
+
+
+def verdict(data: ReportData) -> Safe:
+    """One sentence per model, with its intervals, and headline cards for the model."""
+    return section(
+        "verdict",
+        "The verdict",
+        el("div", [_verdict_card(data, key) for key in data.keys], cls="verdicts"),
+        el("h3", f"{data.label(data.primary)} at a glance"),
+        _cards(data.summary(data.primary)),
+    )
+
+
+def _cm_cell(count: Any, code: str, what: str, *, hit: bool) -> Safe:
+    return el(
+        "td",
+        el("span", fmt.num(count), cls="n"),
+        el("span", f"{code} · {what}", cls="what"),
+        cls="hit" if hit else "miss",
+    )
+
+
+def confusion_matrix(data: ReportData, key: Key) -> Safe:
+    """The 2×2 matrix of one model over decided contacts, with pending contacts beside it."""
+    s = data.summary(key)
+    outcome = data.outcomes.get(key, {})
+    matrix = el(
+        "table",
+        el(
+            "thead",
+            el(
+                "tr",
+                el("th", data.label(key)),
+                el("th", "AE progressed"),
+                el("th", "AE did not progress"),
+            ),
+        ),
+        el(
+            "tbody",
+            el(
+                "tr",
+                el("th", "Model qualified"),
+                _cm_cell(s.get("true_positives"), "TP", "hit", hit=True),
+                _cm_cell(s.get("false_positives"), "FP", "wasted AE time", hit=False),
+            ),
+            el(
+                "tr",
+                el("th", "Model did not qualify"),
+                _cm_cell(s.get("false_negatives"), "FN", "missed opportunity", hit=False),
+                _cm_cell(s.get("true_negatives"), "TN", "correctly passed", hit=True),
+            ),
+        ),
+        cls="cm",
+    )
+    rates = (
+        f"Precision {fmt.pct(s.get('model_precision'))}, "
+        f"recall {fmt.pct(s.get('model_recall'))}, "
+        f"specificity {fmt.pct(s.get('specificity'))}, "
+        f"accuracy {fmt.pct(s.get('model_accuracy'))}, "
+        f"F1 {fmt.dec(s.get('f1'))}. False-positive rate {fmt.pct(false_positive_rate(s))}, "
+        f"false-negative rate {fmt.pct(false_negative_rate(s))}."
+    )
+    pending = (
+        f"Not in the matrix: {fmt.num(s.get('pending_contacts'))} pending contacts, "
+        f"{fmt.num(outcome.get('pending_qualified'))} of them qualified by the model."
+    )
+    costly = (
+        f"Of the FN, {fmt.num(outcome.get('fn_won'))} became won deals; of the FP, "
+        f"{fmt.num(outcome.get('fp_closed_at_stage_one'))} were closed lost at Stage 1 and "
+        f"{fmt.num(outcome.get('fp_without_opportunity'))} never got an opportunity."
+    )
+    return el(
+        "div",
+        matrix,
+        el("p", rates, cls="small"),
+        el("p", costly, cls="small"),
+        el("p", pending, cls="small muted"),
+        data_model=key[0],
+    )
+
+
+def confusion(data: ReportData) -> Safe:
+    """The confusion matrix of every model."""
+    return section(
+        "confusion",
+        "Confusion matrix",
+        el(
+            "p",
+            f"Over the {fmt.num(data.first.get('decided_contacts'))} decided contacts; "
+            "columns are what the AEs did, rows what the model said.",
+        ),
+        el("div", [confusion_matrix(data, key) for key in data.keys], cls="cm-grid"),
+    )
+
+
+_COMPARED = (
+    # (label, column stem, kind, higher is better)
+    ("Accuracy", "model_accuracy", "pct", True),
+    ("Precision", "model_precision", "pct", True),
+    ("Recall", "model_recall", "pct", True),
+    ("F1", "f1", "dec", True),
+    ("Specificity", "specificity", "pct", True),
+    ("Qualification rate", "qualification_rate", "pct", None),
+    ("ROC AUC", "roc_auc", "dec", True),
+    ("Average precision", "average_precision", "dec", True),
+    ("Brier score (lower is better)", "brier_score", "dec", False),
+    ("Model–AE alignment", "ae_model_alignment_avg", "dec", True),
+)
+
+
+def _delta_text(delta: float | None, kind: str, better: bool | None) -> str:
+    if fmt.missing(delta):
+        return fmt.DASH
+    assert delta is not None
+    text = fmt.points(delta) if kind == "pct" else fmt.signed(delta)
+    if better is None or abs(delta) < 1e-9:
+        return text
+    good = (delta > 0) == better
+    return f"{text} ({'better' if good else 'worse'})"
+
+
+def comparison_table(data: ReportData, row: Row) -> Safe:
+    """Headline metrics of a model and the baseline side by side, with differences."""
+    model, baseline = row["model"], row["baseline_model"]
+    rows = []
+    for label, stem, kind, better in _COMPARED:
+        show = fmt.pct if kind == "pct" else fmt.dec
+        rows.append(
+            [
+                label,
+                show(row.get(stem)),
+                show(row.get(f"baseline_{stem}")),
+                _delta_text(row.get(f"{stem}_delta"), kind, better),
+            ]
+        )
+    return table(
+        [
+            Col("Metric"),
+            Col(model, num=True),
+            Col(f"{baseline} (baseline)", num=True),
+            Col("Difference", num=True),
+        ],
+        rows,
+    )
+
+
+def paired_table(data: ReportData, row: Row) -> Safe:
+    """The paired (McNemar) view on contacts decided for both models."""
+    model, baseline = row["model"], row["baseline_model"]
+    p = mcnemar_p(row.get("only_model_correct") or 0, row.get("only_baseline_correct") or 0)
+    rows = [
+        ["Both right", fmt.num(row.get("both_correct"))],
+        [f"Only {model} right", fmt.num(row.get("only_model_correct"))],
+        [f"Only {baseline} right", fmt.num(row.get("only_baseline_correct"))],
+        ["Both wrong", fmt.num(row.get("both_wrong"))],
+        ["Contacts decided for both", fmt.num(row.get("shared_decided_contacts"))],
+        ["McNemar test (do they differ in how often they are right?)", fmt.p_value(p)],
+    ]
+    return table([Col("Paired contacts"), Col("Count", num=True)], rows)
+
+
+def comparison(data: ReportData) -> Safe:
+    """Each model under test against the baseline."""
+    if not data.comparison:
+        return section(
+            "comparison",
+            "Model vs baseline",
+            el(
+                "p",
+                "No baseline model was scored for this as-of date, so there is nothing to "
+                "compare with (set MODELS to include the baseline, e.g. demographic).",
+            ),
+        )
+    parts: list[Safe] = [
+        el(
+            "p",
+            "Differences are the model minus the baseline, on the same contacts and labels. "
+            "The paired counts look at each contact both models decided: a small McNemar "
+            "p-value means one model is right more often than the other beyond chance.",
+        )
+    ]
+    for row in data.comparison:
+        title = (
+            f"{row['model']} {row['model_version']} vs {row['baseline_model']} "
+            f"{row['baseline_model_version']}"
+        )
+        parts.append(el("h3", title))
+        parts.append(el("div", comparison_table(data, row), paired_table(data, row), cls="charts"))
+    return section("comparison", "Model vs baseline", *parts)
+
+
+def matures_on(data: ReportData, key: Key) -> dt.date | None:
+    """The day the youngest pending contact reaches maturity (all are decided by then)."""
+    first, outcome = data.first, data.outcomes.get(key, {})
+    youngest, as_of = outcome.get("pending_youngest_days"), first.get("as_of")
+    maturity = first.get("maturity_days")
+    if youngest is None or as_of is None or maturity is None:
+        return None
+    return as_of + dt.timedelta(days=int(maturity) - int(youngest))
+
+
+def pending(data: ReportData) -> Safe:
+    """How many contacts are pending, what that means, and what each model said of them."""
+    first = data.first
+    primary = data.outcomes.get(data.primary, {})
+    total = first.get("total_contacts") or 0
+    count = first.get("pending_contacts") or 0
+    maturity = fmt.num(first.get("maturity_days"))
+    share = count / total if total else None
+    intro = (
+        f"{fmt.num(count)} of {fmt.num(total)} scored contacts ({fmt.pct(share)}) are pending: "
+        f"they are younger than {maturity} days and none of their opportunities has progressed "
+        "yet, so it is too early to say whether the AEs will progress them. They are not "
+        "counted as 'not progressed' and are left out of every rate and chart that compares "
+        "with the AE outcome (a model is not blamed for contacts the AEs have not had time "
+        "to work)."
+    )
+    if count:
+        done = matures_on(data, data.primary)
+        intro += (
+            f" Their ages run from {fmt.num(primary.get('pending_youngest_days'))} to "
+            f"{fmt.num(primary.get('pending_oldest_days'))} days; "
+            f"{fmt.num(primary.get('pending_with_opportunity'))} already have an opportunity "
+            f"in Stage 1. Rerun the backtest with an as-of date on or after {fmt.day(done)} "
+            "to judge them all."
+        )
+    rows = []
+    for key in data.keys:
+        outcome = data.outcomes.get(key, {})
+        qualified = outcome.get("pending_qualified")
+        rows.append(
+            [
+                data.label(key),
+                fmt.num(outcome.get("pending")),
+                fmt.num(qualified),
+                fmt.pct(qualified / count if count and qualified is not None else None),
+                fmt.pct(data.summary(key).get("qualification_rate")),
+            ]
+        )
+    return section(
+        "pending",
+        "Pending contacts",
+        el("p", intro),
+        table(
+            [
+                Col("Model"),
+                Col("Pending", num=True),
+                Col("Qualified among them", num=True),
+                Col("Share qualified", num=True),
+                Col("Share qualified, all scored", num=True),
+            ],
+            rows,
+        ),
+    )
+
+
+MISS_TYPES = {
+    "missed_won_deal": "Missed won deal",
+    "missed_late_stage_deal": "Missed late-stage deal",
+    "closed_at_stage_one": "Qualified, closed at Stage 1",
+}
+
+
+def signal_list(text: str | None) -> str:
+    """ "executive_sponsor (positive), finance (neutral)" -> "executive sponsor +, finance ·"."""
+    pairs = split_signals(text)
+    if not pairs:
+        return fmt.DASH
+    return ", ".join(
+        f"{fmt.signal_label(name)} {fmt.polarity_mark(polarity)}" for name, polarity in pairs
+    )
+
+
+def _signals_cell(row: Row) -> Safe:
+    parts = [
+        ("both", row.get("shared_signals")),
+        ("AE only", row.get("ae_only_signals")),
+        ("model only", row.get("model_only_signals")),
+    ]
+    return join(
+        el("span", el("b", f"{name}: "), signal_list(value), cls="sig") for name, value in parts
+    )
+
+
+def _lines(*parts: tuple[object, str | None]) -> Safe:
+    return join(el("span", text, cls=cls or "line") for text, cls in parts if text)
+
+
+def review_row(row: Row) -> list[object]:
+    """One miss: model reasoning and AE reasoning side by side (all text escaped)."""
+    context = " · ".join(str(bit) for bit in (row.get("industries"), row.get("use_cases")) if bit)
+    score = f"{fmt.pct(row.get('qualification_score'))} · {row.get('confidence') or fmt.DASH}"
+    opportunity = row.get("opportunity_name") or row.get("opportunity_id")
+    stage = (
+        f"reached {row.get('highest_stage_name') or fmt.DASH}, now "
+        f"{row.get('stage_as_of') or fmt.DASH}; amount {fmt.amount(row.get('amount'))}"
+    )
+    return [
+        fmt.num(row.get("review_rank")),
+        _lines(
+            (el("b", MISS_TYPES.get(row.get("miss_type"), row.get("miss_type"))), None),
+            (row.get("outcome"), "sub"),
+        ),
+        _lines(
+            (row.get("contact_name") or row.get("contact_id"), None),
+            (row.get("company_name"), "sub"),
+        ),
+        _lines(
+            (el("b", score), None), (row.get("model_reasoning") or fmt.DASH, None), (context, "sub")
+        ),
+        _lines(
+            (row.get("ae_reasoning") or "(no AE notes)", None),
+            (f"{row.get('ae_owner') or 'unknown AE'} · {opportunity}", "sub"),
+            (stage, "sub"),
+        ),
+        _signals_cell(row),
+        fmt.dec(row.get("alignment_score")),
+    ]
+
+
+REVIEW_COLUMNS = [
+    Col("#", num=True),
+    Col("Miss"),
+    Col("Contact · account"),
+    Col("Model said (score · confidence, reasoning)"),
+    Col("AE said (notes, owner · opportunity, stage, amount)"),
+    Col("Signals"),
+    Col("Alignment", num=True),
+]
+
+
+def _review_table(rows: list[Row]) -> Safe:
+    return table(REVIEW_COLUMNS, [review_row(r) for r in rows], cls="review")
+
+
+def _miss_summary(rows: list[Row]) -> str:
+    parts = []
+    for kind, label in MISS_TYPES.items():
+        of_kind = [r for r in rows if r.get("miss_type") == kind]
+        if of_kind:
+            total = sum(r.get("amount") or 0 for r in of_kind)
+            parts.append(f"{label.lower()}: {fmt.num(len(of_kind))} (amount {fmt.amount(total)})")
+    return "; ".join(parts) if parts else "no costly miss"
+
+
+def review(data: ReportData) -> Safe:
+    """The costliest misses per model, model and AE reasoning side by side."""
+    parts: list[Safe] = [
+        el(
+            "p",
+            "The misses that cost most, costliest first: contacts the model turned away whose "
+            "opportunity was won or reached a late stage (by amount), then contacts it qualified "
+            "whose opportunity the AE closed lost at Stage 1 (by score). Read the model's "
+            "reasoning against the AE's notes to see what the model did not know or weighed "
+            "wrongly. Amounts are in the org's currency.",
+        )
+    ]
+    for key in data.keys:
+        rows = data.rows(data.misses, key)
+        parts.append(el("h3", data.label(key)))
+        parts.append(el("p", f"Costly misses: {_miss_summary(rows)}.", cls="small"))
+        if not rows:
+            parts.append(el("p", "Nothing to review.", cls="muted"))
+            continue
+        parts.append(_review_table(rows[:REVIEW_SHOWN]))
+        if len(rows) > REVIEW_SHOWN:
+            parts.append(
+                details(
+                    f"The other {len(rows) - REVIEW_SHOWN} misses",
+                    _review_table(rows[REVIEW_SHOWN:]),
+                )
+            )
+    return section("review", "Review list: the costliest misses", *parts)
+
+
+def footer(data: ReportData) -> Safe:
+    """Where the figures come from and how to rebuild the page."""
+    return el(
+        "p",
+        "Built by ",
+        el("code", "python -m reports"),
+        f" from the dbt marts in {data.db} (schema marts: backtest_summary, contact_outcomes, "
+        "deal_progressions, threshold_sweep, score_calibration, metrics_by_segment, "
+        "signal_progression, model_comparison, review_misses). Every figure is computed from "
+        "them; the dbt docs (",
+        el("code", "make docs"),
+        ") define each column. This page is self-contained: it loads nothing from the network.",
+    )

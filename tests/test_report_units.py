@@ -1,0 +1,521 @@
+"""The report's pure pieces: formatting, escaping, statistics, the expected-results checks,
+the verdict sentence and the SVG chart builders, on hand-made inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from reports import fmt
+from reports.build import render
+from reports.charts import Axis, HBar, Mark, Rule, Series, bar_chart, hbar_chart, line_chart
+from reports.checks import (
+    MET,
+    NOT_MET,
+    UNMEASURABLE,
+    band_bounds,
+    check_accuracy,
+    check_alignment,
+    check_api_integration,
+    check_enterprise,
+    check_processing_rate,
+    check_qualification_rate,
+    check_small_business,
+    check_technology,
+)
+from reports.data import (
+    ReportData,
+    ae_signal_counts,
+    ae_signal_totals,
+    describe_org,
+    split_signals,
+)
+from reports.html import Safe, el, esc, join
+from reports.stats import mcnemar_p, pr_points, roc_points, thin, trapezoid_area, wilson
+from reports.verdict import auc_grade, verdict_sentence
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.617, "62%"),
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (0.004, "0.4%"),
+        (0.997, "99.7%"),
+        (None, "—"),
+        (float("nan"), "—"),
+    ],
+)
+def test_pct_never_rounds_to_none_or_all(value: float | None, text: str) -> None:
+    assert fmt.pct(value) == text
+
+
+def test_figures_read_as_written() -> None:
+    assert fmt.pct_range(0.5347, 0.6931) == "53–69%"
+    assert fmt.ci(0.5347, 0.6931) == "95% CI 53–69%"
+    assert fmt.num(1149) == "1,149"
+    assert fmt.points(0.383) == "+38 pts"
+    assert fmt.points(-0.026) == "−3 pts"
+    assert fmt.signed(-0.0262) == "−0.03"
+    assert fmt.times(1.868) == "1.9×"
+    assert fmt.of(141, 648) == "141 of 648"
+    assert fmt.signal_label("api_integration") == "API integration"
+    assert fmt.signal_label("saas_platform") == "SaaS platform"
+    assert fmt.p_value(0.2214) == "p = 0.22"
+    assert fmt.p_value(0.00001) == "p < 0.001"
+
+
+# -- escaping -----------------------------------------------------------------------------
+
+
+def test_text_is_escaped_and_safe_markup_is_not() -> None:
+    note = 'Budget ok <script>alert("x")</script> & more'
+    cell = el("td", note, title=note)
+    assert "<script>" not in cell
+    assert cell == (
+        '<td title="Budget ok &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more">'
+        "Budget ok &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more</td>"
+    )
+    assert el("p", Safe("<b>ok</b>"), None, [" ", "<i>"]) == "<p><b>ok</b> &lt;i&gt;</p>"
+    assert esc(None) == "" and isinstance(join(["a", "<"]), Safe)
+    assert el("br") == "<br>"
+    assert el("svg", stroke_width=1.5, text_anchor="end", cls="c") == (
+        '<svg stroke-width="1.5" text-anchor="end" class="c"></svg>'
+    )
+
+
+# -- statistics ---------------------------------------------------------------------------
+
+
+def test_wilson_matches_the_marts_formula() -> None:
+    # backtest_summary's precision interval for 87 of 248 on the demo org
+    low, high = wilson(87, 248)
+    assert low == pytest.approx(0.29409791552059844, abs=1e-12)
+    assert high == pytest.approx(0.41206659423473996, abs=1e-12)
+    assert wilson(0, 12) == (0.0, pytest.approx(0.2425, abs=1e-4))
+    assert wilson(5, 5)[1] == 1.0
+    assert wilson(0, 0) is None
+
+
+# The dbt unit test's case: positives at 0.875, 0.5 (tied with a negative) and 0.25.
+TINY_GROUPS = [(0.875, 1, 0), (0.75, 0, 1), (0.5, 1, 1), (0.375, 0, 1), (0.25, 1, 0)]
+
+
+def test_roc_points_area_is_the_rank_auc_with_ties() -> None:
+    points = roc_points(TINY_GROUPS)
+    assert points[0] == (0.0, 0.0) and points[-1] == (1.0, 1.0)
+    assert len(points) == len(TINY_GROUPS) + 1
+    assert trapezoid_area(points) == pytest.approx(0.5)
+    assert roc_points([(0.5, 3, 0)]) == []
+
+
+def test_pr_points_walk_thresholds_down() -> None:
+    points = pr_points(TINY_GROUPS)
+    assert points[:3] == [(0.0, 1.0), (1 / 3, 1.0), (1 / 3, 0.5)]
+    assert points[-1] == (1.0, 0.5)
+    assert pr_points([(0.5, 0, 4)]) == []
+
+
+def test_thin_keeps_the_ends() -> None:
+    points = [(i / 999, i / 999) for i in range(1000)]
+    thinned = thin(points, 50)
+    assert len(thinned) == 50 and thinned[0] == points[0] and thinned[-1] == points[-1]
+    assert thin(points[:10], 50) == points[:10]
+
+
+def test_mcnemar() -> None:
+    assert mcnemar_p(0, 0) is None
+    assert mcnemar_p(0, 5) == pytest.approx(0.0625)
+    assert mcnemar_p(76, 93) == pytest.approx(0.2183, abs=1e-3)
+
+
+# -- expected results ---------------------------------------------------------------------
+
+
+def summary(**values: object) -> dict[str, object]:
+    """A backtest_summary row: 100 decided contacts, 20 progressed."""
+    base = {
+        "total_contacts": 150,
+        "model_qualified": 45,
+        "qualification_rate": 0.30,
+        "decided_contacts": 100,
+        "deals_beyond_stage_one": 20,
+        "true_positives": 15,
+        "false_positives": 15,
+        "true_negatives": 65,
+        "false_negatives": 5,
+        "model_accuracy": 0.80,
+        "base_rate": 0.20,
+        "ae_model_alignment_avg": 0.7,
+        "ae_reasoning_rows": 30,
+    }
+    return {**base, **values}
+
+
+def test_qualification_rate_check() -> None:
+    assert check_qualification_rate(summary()).status == MET
+    assert check_qualification_rate(summary(qualification_rate=0.45)).status == NOT_MET
+    assert check_qualification_rate(summary(qualification_rate=None)).status == UNMEASURABLE
+    assert "30.0% qualified (45 of 150 scored)" == check_qualification_rate(summary()).figure
+
+
+def test_accuracy_check() -> None:
+    met = check_accuracy(summary())
+    assert met.status == MET
+    assert "80.0% of 100 decided contacts" in met.figure
+    assert "qualifying nobody would score 80.0%" in met.figure
+    assert check_accuracy(summary(model_accuracy=0.65)).status == NOT_MET
+    assert check_accuracy(summary(model_accuracy=None, decided_contacts=0)).status == UNMEASURABLE
+
+
+def test_alignment_check() -> None:
+    assert check_alignment(summary()).status == MET
+    assert check_alignment(summary(ae_model_alignment_avg=0.55)).status == NOT_MET
+    unmeasurable = check_alignment(summary(ae_model_alignment_avg=None, ae_reasoning_rows=0))
+    assert unmeasurable.status == UNMEASURABLE
+
+
+def test_processing_rate_check() -> None:
+    fast = check_processing_rate({"processed": 200, "rate": 1.0, "models": ["a", "b"]})
+    assert fast.status == MET and fast.figure.startswith("1,800 contacts/hour")
+    slow = check_processing_rate({"processed": 10, "rate": 0.02, "models": ["a"]})
+    assert slow.status == NOT_MET and slow.figure.startswith("72 contacts/hour")
+    assert check_processing_rate(None).status == UNMEASURABLE
+    assert check_processing_rate({"processed": 0, "rate": 0.0}).status == UNMEASURABLE
+
+
+def size_bands(**means: float) -> list[dict[str, object]]:
+    """metrics_by_segment company_size_band rows, 10 contacts each, with the given means."""
+    return [
+        {
+            "segment_type": "company_size_band",
+            "segment_value": band,
+            "total_contacts": 10,
+            "mean_score": mean,
+        }
+        for band, mean in means.items()
+    ]
+
+
+def test_band_bounds() -> None:
+    assert band_bounds("1-49") == (1, 49)
+    assert band_bounds("1,000-4,999") == (1000, 4999)
+    assert band_bounds("5000+") == (5000, None)
+    assert band_bounds("unknown") is None
+
+
+def test_enterprise_and_small_business_checks() -> None:
+    bands = size_bands(**{"1-49": 0.25, "50-199": 0.35, "1000-4999": 0.70, "5000+": 0.90})
+    enterprise = check_enterprise(bands)
+    assert enterprise.status == MET
+    assert enterprise.figure == "mean score 80.0% over 20 contacts (1000-4999, 5000+)"
+    assert check_small_business(bands).status == MET
+    low = size_bands(**{"1-49": 0.5, "1000-4999": 0.5})
+    assert check_enterprise(low).status == NOT_MET
+    assert check_small_business(low).status == NOT_MET
+    assert check_enterprise(size_bands(unknown=0.8)).status == UNMEASURABLE
+    assert check_small_business([]).status == UNMEASURABLE
+
+
+def industries(**means: float) -> list[dict[str, object]]:
+    """metrics_by_segment account_industry rows, 10 contacts each."""
+    return [
+        {
+            "segment_type": "account_industry",
+            "segment_value": name,
+            "total_contacts": 10,
+            "mean_score": mean,
+        }
+        for name, mean in means.items()
+    ]
+
+
+def test_technology_check() -> None:
+    assert check_technology(industries(Technology=0.6, Retail=0.4)).status == MET
+    assert check_technology(industries(Technology=0.3, Retail=0.4)).status == NOT_MET
+    assert check_technology(industries(Retail=0.4)).status == UNMEASURABLE
+
+
+def test_api_integration_check() -> None:
+    def signal(progressed: int) -> list[dict[str, object]]:
+        return [
+            {
+                "signal": "api_integration",
+                "decided_contacts": 100,
+                "progressed_contacts": progressed,
+                "base_rate": 0.2,
+            }
+        ]
+
+    met = check_api_integration(signal(40))
+    assert met.status == MET and met.figure.startswith("40% of 100 tagged contacts progressed")
+    assert check_api_integration(signal(24)).status == NOT_MET  # interval includes 20%
+    assert check_api_integration([]).status == UNMEASURABLE
+
+
+# -- verdict ------------------------------------------------------------------------------
+
+
+def test_verdict_sentence() -> None:
+    model = {
+        "total_contacts": 1149,
+        "decided_contacts": 648,
+        "deals_beyond_stage_one": 141,
+        "true_positives": 87,
+        "false_positives": 161,
+        "model_recall": 0.617,
+        "recall_ci_low": 0.5347,
+        "recall_ci_high": 0.6931,
+        "model_precision": 0.3508,
+        "precision_ci_low": 0.2941,
+        "precision_ci_high": 0.4121,
+        "roc_auc": 0.7093,
+    }
+    baseline = {**model, "roc_auc": 0.6004}
+    assert verdict_sentence(
+        "business_context", model, baseline_label="demographic", baseline=baseline
+    ) == (
+        "business_context finds 62% (95% CI 53–69%) of the contacts AEs progressed; 35% of "
+        "those it qualifies progress (29–41%); AUC 0.71 vs 0.60 for the demographic baseline."
+    )
+    assert verdict_sentence("demographic (baseline)", baseline).endswith("; AUC 0.60.")
+    pending = verdict_sentence("m", {**model, "decided_contacts": 0})
+    assert "all 1,149 scored contacts are pending" in pending
+    assert auc_grade(0.71) == "Fairly well" and auc_grade(None) == "Not measurable"
+
+
+# -- data helpers -------------------------------------------------------------------------
+
+
+def test_ae_signals_count_each_opportunity_once() -> None:
+    rows = [
+        {
+            "opportunity_id": "o1",
+            "beyond_stage_one": True,
+            "has_ae_reasoning": True,
+            "shared_signals": "budget_confirmed (positive)",
+            "ae_only_signals": None,
+        },
+        {
+            "opportunity_id": "o1",
+            "beyond_stage_one": True,
+            "has_ae_reasoning": True,
+            "shared_signals": None,
+            "ae_only_signals": "budget_confirmed (positive)",
+        },
+        {
+            "opportunity_id": "o2",
+            "beyond_stage_one": False,
+            "has_ae_reasoning": True,
+            "shared_signals": None,
+            "ae_only_signals": "no_budget (negative), budget_confirmed (positive)",
+        },
+    ]
+    assert split_signals(rows[2]["ae_only_signals"]) == [
+        ("no_budget", "negative"),
+        ("budget_confirmed", "positive"),
+    ]
+    counts = {r["signal"]: (r["opportunities"], r["progressed"]) for r in ae_signal_counts(rows)}
+    assert counts == {"budget_confirmed": (2, 1), "no_budget": (1, 0)}
+    assert ae_signal_totals(rows)["opportunities"] == 2
+
+
+def test_describe_org() -> None:
+    assert describe_org("demo:5000") == ("the built-in demo org (5,000 generated contacts)", True)
+    assert describe_org("export:/x/WE_00D.zip")[1] is False
+    assert describe_org("live:https://acme.my.salesforce.com") == (
+        "a live Salesforce org (https://acme.my.salesforce.com)",
+        False,
+    )
+    assert describe_org(None)[1] is None
+
+
+# -- charts -------------------------------------------------------------------------------
+
+
+def path_points(d: str) -> int:
+    """How many points an SVG path's data goes through (one M/L command each)."""
+    return len(re.findall(r"[ML]-?\d", d))
+
+
+def series_paths(svg: str) -> list[str]:
+    return re.findall(r'<path d="([^"]+)"[^>]*class="series"', svg)
+
+
+def test_line_chart_draws_every_point_of_every_series() -> None:
+    svg = line_chart(
+        "ROC <curve>",
+        [
+            Series("model <b>", [(0, 0), (0.2, 0.5), (0.5, 0.8), (1, 1)]),
+            Series("baseline", [(0, 0), (0.5, 0.5), (1, 1)], dash="7 4"),
+        ],
+        x=Axis("False-positive rate"),
+        y=Axis("Recall"),
+        rules=[Rule(0, 0, 1, 1, "chance")],
+        marks=[Mark(0.3, 0.6, "#000", "current")],
+    )
+    assert svg.startswith('<svg class="chart"') and "<title>ROC &lt;curve&gt;</title>" in svg
+    assert [path_points(d) for d in series_paths(svg)] == [4, 3]
+    assert "model &lt;b&gt;" in svg and "<b>" not in svg
+    assert svg.count('class="mark"') == 1
+    for label in ("False-positive rate", "Recall", "chance", "baseline", "current", "100%"):
+        assert label in svg
+
+
+def test_line_chart_says_when_there_is_nothing_to_draw() -> None:
+    svg = line_chart("empty", [Series("m", [])], x=Axis("x"), y=Axis("y"))
+    assert "no data to draw" in svg and series_paths(svg) == []
+
+
+def test_bar_chart_draws_one_bar_per_value() -> None:
+    svg = bar_chart(
+        "Lift",
+        ["1", "2", "3"],
+        [("a", [0.5, 1.0, 2.0], "#111"), ("b", [0.7, None, 1.5], "#222")],
+        x_label="Decile",
+        y=Axis("Lift", 0, 2, (0, 1, 2)),
+        rules=[Rule(0, 1, 1, 1, "no lift")],
+    )
+    assert svg.count('class="bar"') == 5
+    assert "Decile" in svg and "no lift" in svg
+
+
+def test_hbar_chart_draws_bars_and_whiskers() -> None:
+    svg = hbar_chart(
+        "By industry",
+        [HBar("Tech", 0.4, (0.3, 0.5), "40% of 60"), HBar("Retail <x>", 0.1, None, "10% of 9")],
+        x=Axis("Rate"),
+        rule=Rule(0.2, 0, 0.2, 1, "base rate"),
+    )
+    assert svg.count('class="bar"') == 2 and svg.count('class="whisker"') == 1
+    assert "Retail &lt;x&gt;" in svg and "40% of 60" in svg and "base rate" in svg
+
+
+# -- command line errors ------------------------------------------------------------------
+
+
+def run_report(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reports", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    done = run_report("--db", str(tmp_path / "none.duckdb"))
+    assert done.returncode == 3
+    assert "does not exist: run `make backtest` first" in done.stderr
+
+
+def test_missing_marts_say_run_make_transform(tmp_path: Path) -> None:
+    db = tmp_path / "raw.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema raw_salesforce")
+        con.execute("create table raw_salesforce.contact (id varchar)")
+    done = run_report("--db", str(db), "--out", str(tmp_path / "r.html"))
+    assert done.returncode == 4
+    assert "run `make transform` first" in done.stderr
+    assert "marts.backtest_summary" in done.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+# -- a warehouse with nothing to judge ----------------------------------------------------
+
+
+def empty_summary(model: str, **values: object) -> dict[str, object]:
+    """A backtest_summary row of a model whose every call failed (all metrics null)."""
+    row: dict[str, object] = dict.fromkeys(
+        (
+            "model_accuracy",
+            "model_precision",
+            "model_recall",
+            "f1",
+            "specificity",
+            "qualification_rate",
+            "base_rate",
+            "precision_ci_low",
+            "precision_ci_high",
+            "recall_ci_low",
+            "recall_ci_high",
+            "roc_auc",
+            "average_precision",
+            "brier_score",
+            "ae_model_alignment_avg",
+        )
+    )
+    row.update(
+        model=model,
+        model_version="1.0",
+        as_of=dt.date(2026, 6, 30),
+        window_days=30,
+        window_start=dt.date(2026, 6, 1),
+        maturity_days=14,
+        attribution_window_days=90,
+        total_contacts=0,
+        model_qualified=0,
+        model_not_qualified=0,
+        pending_contacts=0,
+        decided_contacts=0,
+        deals_beyond_stage_one=0,
+        true_positives=0,
+        false_positives=0,
+        true_negatives=0,
+        false_negatives=0,
+        ae_reasoning_rows=0,
+        deal_rows=0,
+        scoring_errors=3,
+    )
+    return {**row, **values}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [empty_summary("business_context")],
+        [empty_summary("business_context", total_contacts=5, pending_contacts=5)],
+        [empty_summary("business_context"), empty_summary("demographic")],
+    ],
+    ids=["nothing-scored", "all-pending", "with-baseline"],
+)
+def test_a_warehouse_with_nothing_to_judge_still_renders(rows: list[dict[str, object]]) -> None:
+    keys = [(str(r["model"]), str(r["model_version"])) for r in rows]
+    data = ReportData(
+        db=Path("/nowhere/wh.duckdb"),
+        summaries=rows,
+        sweep=[],
+        calibration=[],
+        segments=[],
+        signals=[],
+        comparison=[],
+        misses=[],
+        score_groups={},
+        outcomes={},
+        alignment_parts={},
+        ae_signals=[],
+        ae_totals={},
+        keys=keys,
+        baseline="demographic" if len(rows) > 1 else None,
+    )
+    page = render(data, generated=dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC))
+    assert page.startswith("<!doctype html>") and page.count('<svg class="chart"') >= 8
+    assert "not measurable here" in page and "Nothing to review." in page
+    assert "no data to draw" in page
+    if rows[0]["pending_contacts"]:
+        assert "all 5 scored contacts are pending" in page
+    else:
+        assert "scored no contact in the window" in page
