@@ -6,7 +6,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(HASH)
+SPARK_STAMP := $(VENV)/.installed-spark-$(HASH)
 
 # Run settings (see README "Configuration"). Each is also read from the environment.
 DB ?= $(or $(BACKTEST_DB),data/backtest.duckdb)
@@ -30,7 +32,7 @@ export DBT_PROFILES_DIR := $(abspath dbt_project)
 DBT := $(abspath $(VENV)/bin/dbt)
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}
 
-.PHONY: help setup lint format test test-dbt bench extract score transform report backtest status watch docs api clean
+.PHONY: help setup lint format test test-dbt test-spark bench extract score transform report backtest status watch docs api clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +46,12 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# dbt's Spark target (dbt-spark, pyspark; needs Java 17): only for the tests and TARGET=spark.
+$(SPARK_STAMP): $(STAMP)
+	@echo "Installing the spark extra (dbt-spark, pyspark) into $(VENV)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
+	@touch $@
+
 lint: $(STAMP) ## ruff (lint + format check) and sqlfluff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -54,7 +62,7 @@ format: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	$(VENV)/bin/ruff check --fix .
 	cd dbt_project && $(abspath $(VENV)/bin/sqlfluff) fix models macros tests analyses --dialect duckdb
 
-test: lint $(STAMP) ## lint, pytest, then dbt build on a small demo org
+test: lint $(SPARK_STAMP) ## lint, pytest (incl. DuckDB = Spark marts), then dbt build on a demo org
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-dbt
 
@@ -62,6 +70,9 @@ test-dbt: $(STAMP) ## dbt build (models and all dbt tests) on a fresh 800-contac
 	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m extract --demo-contacts 800 --fresh
 	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m scoring
 	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --fail-fast
+
+test-spark: $(SPARK_STAMP) ## Build the marts on DuckDB and on local Spark and compare them
+	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/test_spark_equality.py
 
 bench: $(STAMP) ## Measure throughput and memory (prints figures)
 	$(PY) -m tests.bench

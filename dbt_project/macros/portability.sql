@@ -25,8 +25,49 @@
     {{ return("'" ~ (pattern | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
 
+{#
+    Spark matches with Java regular expressions, DuckDB with RE2. Patterns are written in
+    their common syntax, where two escapes still differ: Java 17's `\b` counts every Unicode
+    letter as a word character (RE2's `\b`, like `\w` in both, only [A-Za-z0-9_]), and Java's
+    `\s` also matches the vertical tab. Both are rewritten to RE2's meaning before quoting.
+    Still different: `(?i)` folds only ASCII in Java (texts are lowercased before matching
+    instead), and `$` also matches before a final newline in Java.
+#}
 {% macro spark__regex_literal(pattern) -%}
-    {{ return("'" ~ (pattern | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") }}
+    {%- set word = '[A-Za-z0-9_]' -%}
+    {%- set boundary = '(?:(?<=' ~ word ~ ')(?!' ~ word ~ ')|(?<!' ~ word ~ ')(?=' ~ word ~ '))' -%}
+    {%- set inside = '(?:(?<=' ~ word ~ ')(?=' ~ word ~ ')|(?<!' ~ word ~ ')(?!' ~ word ~ '))' -%}
+    {%- set space = '\\t\\n\\f\\r ' -%}
+    {%- set outside_class = {'\\b': boundary, '\\B': inside, '\\s': '[' ~ space ~ ']', '\\S': '[^' ~ space ~ ']'} -%}
+    {%- set state = {'in_class': false} -%}
+    {%- set parts = [] -%}
+    {%- for token in modules.re.findall('\\\\.|\\[|\\]|[^\\\\\\[\\]]+', pattern | string) -%}
+        {%- if state.in_class -%}
+            {%- do parts.append(space if token == '\\s' else token) -%}
+            {%- if token == ']' -%}{%- do state.update({'in_class': false}) -%}{%- endif -%}
+        {%- else -%}
+            {%- do parts.append(outside_class.get(token, token)) -%}
+            {%- if token == '[' -%}{%- do state.update({'in_class': true}) -%}{%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {#- (?d): `.` stops at \n only, as in RE2 (Java's also stops at \r and Unicode line ends). -#}
+    {{ return(spark_string_literal('(?d)' ~ parts | join(''))) }}
+{%- endmacro %}
+
+{#
+    A timestamp `days` days later (an integer). dbt.dateadd on Spark goes through Unix seconds
+    and drops the fraction of a second.
+#}
+{% macro add_days(days, timestamp) -%}
+    {{ return(adapter.dispatch('add_days')(days, timestamp)) }}
+{%- endmacro %}
+
+{% macro default__add_days(days, timestamp) -%}
+    {{ return(dbt.dateadd('day', days, timestamp)) }}
+{%- endmacro %}
+
+{% macro spark__add_days(days, timestamp) -%}
+    timestampadd(day, {{ days }}, {{ timestamp }})
 {%- endmacro %}
 
 {# True when the regular expression (a SQL string expression) matches anywhere in text. #}

@@ -60,6 +60,10 @@
     string_agg({{ expression }}, '{{ separator }}' order by {{ expression }})
 {%- endmacro %}
 
+{#- collect_list skips nulls; with none left, string_agg is null, array_join would be ''. -#}
 {% macro spark__sorted_string_agg(expression, separator) -%}
-    array_join(array_sort(collect_list({{ expression }})), '{{ separator }}')
+    case
+        when count({{ expression }}) > 0
+            then array_join(array_sort(collect_list({{ expression }})), '{{ separator }}')
+    end
 {%- endmacro %}

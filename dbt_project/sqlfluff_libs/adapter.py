@@ -12,6 +12,7 @@ def _regex_literal(pattern):
 _RENDERERS = {
     "type_double": lambda: "double",
     "regex_literal": _regex_literal,
+    "add_days": lambda days, timestamp: f"({timestamp} + cast({days} as bigint) * interval 1 day)",
     "regex_matches": lambda text, pattern_sql: f"regexp_matches({text}, {pattern_sql})",
     "regex_replace_all": lambda text, pattern, replacement: (
         f"regexp_replace({text}, {_regex_literal(pattern)}, '{replacement}', 'g')"

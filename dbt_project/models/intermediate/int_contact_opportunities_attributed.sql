@@ -79,7 +79,7 @@ by_account_window as (
     where
         opportunities.created_at >= contacts.created_at
         and opportunities.created_at
-        < {{ dbt.dateadd('day', var('attribution_window_days') | int, 'contacts.created_at') }}
+        < {{ add_days(var('attribution_window_days') | int, 'contacts.created_at') }}
 
 ),
 

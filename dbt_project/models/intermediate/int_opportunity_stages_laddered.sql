@@ -118,7 +118,7 @@ stage_one_candidates as (
     select
         stage_name,
         sort_order,
-        row_number() over (order by sort_order, stage_name) as candidate_rank
+        row_number() over (order by sort_order asc nulls last, stage_name asc) as candidate_rank
 
     from selected
     where

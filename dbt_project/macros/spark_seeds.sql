@@ -1,0 +1,45 @@
+{#
+    Seeds on Spark. dbt-spark's session method binds seed values by pasting them between
+    quotes unescaped, so a backslash in a value (every `\b` of signal_taxonomy's patterns)
+    is read as a string escape and a blank cell becomes the text 'None'. This override of
+    dbt-spark's `spark__load_csv_rows` renders each value as an escaped literal instead.
+#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+
+    {%- set batch_size = get_batch_size() -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+
+    {%- for chunk in agate_table.rows | batch(batch_size) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+                    {%- set type = column_override.get(col_name, inferred_type) -%}
+                    cast({{ spark_seed_literal(row[loop.index0]) }} as {{ type }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor -%}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {{ return(statements[0] if statements else '') }}
+{% endmacro %}
+
+{% macro spark_seed_literal(value) -%}
+    {%- if value is none -%}
+        {{ return('null') }}
+    {%- elif value is sameas true or value is sameas false -%}
+        {{ return('true' if value else 'false') }}
+    {%- elif value is number -%}
+        {{ return(value | string) }}
+    {%- else -%}
+        {{ return(spark_string_literal(value)) }}
+    {%- endif -%}
+{%- endmacro %}
