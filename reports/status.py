@@ -103,6 +103,19 @@ def _runtime(progress: dict[str, dict[str, Any]]) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+def _per_model(score: dict[str, Any]) -> list[str]:
+    """'<model>: N processed, M qualified (x%)' per model (or overall in older files)."""
+    parts = score.get("by_model") or {"all models": score}
+    out = []
+    for model, figures in parts.items():
+        processed, qualified = int(figures.get("processed", 0)), int(figures.get("qualified", 0))
+        errors = int(figures.get("errors", 0))
+        share = _pct(qualified / processed if processed else None)
+        text = f"{model} {processed:,} processed, {qualified:,} qualified ({share})"
+        out.append(text + (f", {errors:,} errors" if errors else ""))
+    return out
+
+
 def status_lines(snap: Snapshot) -> list[str]:
     """The seed's STATUS UPDATE, from what the warehouse and progress files say."""
     lines = ["📊 BACKTEST STATUS UPDATE", f"   ⏱️ Runtime: {_runtime(snap.progress)}"]
@@ -115,11 +128,9 @@ def status_lines(snap: Snapshot) -> list[str]:
         )
     score = snap.progress.get("score")
     if score:
-        processed, qualified = int(score.get("processed", 0)), int(score.get("qualified", 0))
-        share = qualified / processed if processed else None
         lines.append(
-            f"   📈 Job 1 (Scoring, {score.get('status', 'running')}): {processed:,} processed, "
-            f"{qualified:,} qualified ({_pct(share)}), {int(score.get('errors', 0)):,} errors"
+            f"   📈 Job 1 (Scoring, {score.get('status', 'running')}): "
+            + ", ".join(_per_model(score))
         )
     if snap.busy:
         lines.append(
@@ -141,8 +152,13 @@ def status_lines(snap: Snapshot) -> list[str]:
                 "deals with AE reasoning"
             )
     if score and score.get("rate"):
-        rate = float(score["rate"])
-        lines.append(f"   ⚡ Scoring rate: {rate * 3600:,.0f} contacts/hour ({rate:,.0f}/s)")
+        # The progress file counts (contact, model) qualifications; a contact is scored
+        # once per model.
+        per_contact = float(score["rate"]) / max(len(score.get("models") or [None]), 1)
+        lines.append(
+            f"   ⚡ Scoring rate: {per_contact * 3600:,.0f} contacts/hour "
+            f"({per_contact:,.0f} contacts/s, every model)"
+        )
     transform = snap.progress.get("transform")
     if transform and snap.summary and transform.get("seconds"):
         analyzed = sum(int(r["total_contacts"]) for r in snap.summary)

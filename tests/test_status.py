@@ -61,7 +61,12 @@ def make_warehouse(db: Path) -> None:
                 "processed": 240,
                 "qualified": 60,
                 "errors": 2,
-                "rate": 2.5,
+                "by_model": {
+                    "business_context": {"processed": 120, "qualified": 40, "errors": 2},
+                    "demographic": {"processed": 120, "qualified": 20, "errors": 0},
+                },
+                "models": ["business_context", "demographic"],
+                "rate": 5.0,
                 "started_at": "2026-11-20T10:00:00+00:00",
                 "updated_at": "2026-11-20T10:01:36+00:00",
             }
@@ -76,10 +81,13 @@ def test_status_reads_marts_and_progress_files(tmp_path: Path) -> None:
     text = "\n".join(status_lines(take_snapshot(db)))
     assert text.startswith("📊 BACKTEST STATUS UPDATE")
     assert "⏱️ Runtime: 0:01:48" in text  # 96 s scoring + 12 s dbt build
-    assert "📈 Job 1 (Scoring, done): 240 processed, 60 qualified (25.0%), 2 errors" in text
+    assert (
+        "📈 Job 1 (Scoring, done): business_context 120 processed, 40 qualified (33.3%), "
+        "2 errors, demographic 120 processed, 20 qualified (16.7%)" in text
+    )
     assert "🔍 Job 2 (Analysis, business_context): 120 analyzed, 30 progressed beyond " in text
     assert "🎯 Model-AE Alignment (business_context): 0.61 over 40 deals" in text
-    assert "⚡ Scoring rate: 9,000 contacts/hour (2/s)" in text
+    assert "⚡ Scoring rate: 9,000 contacts/hour (2 contacts/s, every model)" in text
     assert "⚡ Analysis rate: 36,000 contacts/hour" in text
 
 
@@ -126,7 +134,7 @@ def test_status_while_a_stage_holds_the_warehouse_shows_progress_not_a_lock_erro
             holder.stdout.close()
     assert done.returncode == 0, done.stderr
     assert "A stage is writing the warehouse" in done.stdout
-    assert "60 qualified" in done.stdout  # from the progress file
+    assert "40 qualified" in done.stdout  # from the progress file
     assert "lock" not in (done.stdout + done.stderr).lower()
 
 
