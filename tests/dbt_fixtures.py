@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from extract.salesforce.objects import OBJECTS, column_name
+from scoring.warehouse import COLUMNS as SCORING_COLUMNS
 
 RAW = "raw_salesforce"
 SQL_TYPES = {
@@ -36,25 +37,8 @@ SQL_TYPES = {
 }
 EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
 
-QUALIFICATION_COLUMNS = {
-    "contact_id": "varchar",
-    "model": "varchar",
-    "model_version": "varchar",
-    "as_of": "date",
-    "scored_at": "timestamp",
-    "domain": "varchar",
-    "domain_source": "varchar",
-    "score": "double",
-    "is_qualified": "boolean",
-    "confidence": "varchar",
-    "industries": "varchar",
-    "use_cases": "varchar",
-    "enterprise_indicators": "varchar",
-    "reasoning": "varchar",
-    "business_signals": "varchar",
-    "status": "varchar",
-    "error": "varchar",
-}
+# The scoring step's own output contract (the dbt source scoring.qualifications).
+QUALIFICATION_COLUMNS = SCORING_COLUMNS
 
 #: The label example's backtest date.
 LABEL_AS_OF = dt.date(2026, 6, 30)

@@ -108,3 +108,36 @@ def test_a_folder_without_contacts_is_refused_clearly(tmp_path: Path) -> None:
         choose_org(str(tmp_path / "empty"))
     with pytest.raises(ConfigError, match="no such folder"):
         choose_org(str(tmp_path / "nowhere"))
+
+
+def test_a_bad_record_late_in_a_file_loads_nothing_of_it_and_the_fixed_rerun_loads_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Export rows are in no particular order: keeping the chunks read before the bad one
+    would advance the cursor past rows not yet read, and lose them on the next run."""
+    import csv
+
+    import extract.salesforce.export as export
+
+    monkeypatch.setattr(export, "BLOCK_BYTES", 4096)  # many chunks from a small file
+    org = tiny_org(tmp_path / "org", contacts=300)
+    with open(org / "Contact.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    good = rows[250]["CreatedDate"]
+    rows[250]["CreatedDate"] = "31/12/2026"
+    write_org(org, {"Contact": rows})
+    db = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("BACKTEST_DB", str(db))
+    with pytest.raises(BadRecordError, match=f"record {rows[250]['Id']}"):
+        run_extract(choose_org(str(org)), **FAST)
+    if db.exists():
+        with duckdb.connect(str(db), read_only=True) as con:
+            tables = {
+                t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()
+            }
+            if "contact" in tables:
+                assert con.execute("select count(*) from raw_salesforce.contact").fetchone() == (0,)
+
+    rows[250]["CreatedDate"] = good
+    write_org(org, {"Contact": rows})
+    assert len(load(org, db, monkeypatch)["contact"]) == 300

@@ -14,14 +14,12 @@ load. Records arrive ordered by ``SystemModstamp``, so the next run resumes exac
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dlt
 import pyarrow as pa
-import pyarrow.compute as pc
 from dlt.common.schema.typing import TColumnSchema
 
 from extract.errors import ApiLimitError, AuthError, ExtractError, TransportError
@@ -41,7 +39,6 @@ class Interruption:
     """The first error that stopped a resource early (loaded data is kept)."""
 
     error: ExtractError | None = None
-    rows: dict[str, int] = field(default_factory=dict)
 
     def record(self, error: ExtractError) -> None:
         if self.error is None:
@@ -74,7 +71,12 @@ def _resource(
     *,
     interruption: Interruption,
     progress: Progress | None,
+    ordered: bool = True,
 ):
+    """A merge resource over ``pages``. Only ``ordered`` pages (sorted by SystemModstamp, as
+    REST queries are) may stop early and keep what was read: the cursor then marks exactly
+    where to resume. An export file is in no particular order, so an error there fails the
+    whole run before anything of it is loaded."""
     schema = arrow_schema(obj, extra)
 
     @dlt.resource(
@@ -105,9 +107,10 @@ def _resource(
                     progress(obj.name, count)
                 yield table.cast(schema)
         except ExtractError as exc:
+            if not ordered:
+                raise
             interruption.record(exc)
             log.warning("%s stopped after %d rows: %s", obj.name, count, exc)
-        interruption.rows[obj.name] = count
 
     return rows
 
@@ -160,13 +163,9 @@ def export_source(
         fields = obj.all_fields(extra)
 
         def pages(since: datetime) -> Iterator[pa.Table]:
-            started = time.monotonic()
-            for table in read_export_tables(file, fields=fields):
-                if since > EPOCH:  # incremental rerun: skip what the last load already had
-                    stamp = table["system_modstamp"]
-                    table = table.filter(pc.fill_null(pc.greater_equal(stamp, since), True))
-                yield table
-            log.debug("%s read in %.1fs", file.describe(), time.monotonic() - started)
+            # The whole file is read each time: the incremental cursor drops what the last
+            # load already had, as for a REST page.
+            yield from read_export_tables(file, fields=fields)
 
         return pages
 
@@ -188,6 +187,7 @@ def export_source(
                 pages,
                 interruption=interruption,
                 progress=progress,
+                ordered=False,
             )
 
     return salesforce()
