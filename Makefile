@@ -28,6 +28,8 @@ export BACKTEST_API_URL := $(API_URL)
 export BACKTEST_MODELS := $(MODELS)
 export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
+# dbt appends to <warehouse dir>/logs/dbt.log, beside extract.log and score.log.
+export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
 
 DBT := $(abspath $(VENV)/bin/dbt)
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}

@@ -245,3 +245,28 @@ def test_secrets_never_reach_logs_or_the_warehouse(server: str, tmp_path: Path) 
         assert not token.search(text)
     blob = db.read_bytes()
     assert SECRET.encode() not in blob and not re.search(rb"00D[A-Za-z0-9_-]{32}", blob)
+
+
+def test_jwt_bearer_flow_signs_an_assertion_the_token_endpoint_accepts(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key_file = tmp_path / "salesforce.key"
+    key_file.write_text(pem)
+    monkeypatch.delenv("SALESFORCE_CLIENT_SECRET")
+    monkeypatch.setenv("SALESFORCE_USERNAME", "integration@example.com")
+    monkeypatch.setenv("SALESFORCE_PRIVATE_KEY", str(key_file))  # a path works, as does PEM
+    db = use_db(monkeypatch, tmp_path / "wh.duckdb")
+    choice = choose_org("live")
+    assert choice.credentials is not None and choice.credentials.flow == "jwt_bearer"
+    result = run_extract(choice, **FAST)
+    assert result.rows["Contact"] == 25
+    assert db.exists()
