@@ -1,6 +1,12 @@
 -- Each model (and version) against the baseline (var baseline_model, default demographic):
 -- the headline metrics side by side with deltas (model minus baseline; for brier_score lower
 -- is better), and a paired view on the decided contacts both scored.
+{%- set compared_metrics = [
+    'model_accuracy', 'model_precision', 'model_recall', 'f1', 'specificity',
+    'qualification_rate', 'roc_auc', 'average_precision', 'brier_score',
+    'ae_model_alignment_avg',
+] %}
+
 with
 
 summary as (
@@ -81,36 +87,11 @@ final as (
         cast(baselines.model_version as {{ dbt.type_string() }}) as baseline_model_version,
         models.total_contacts,
         baselines.total_contacts as baseline_total_contacts,
-        models.model_accuracy,
-        baselines.model_accuracy as baseline_model_accuracy,
-        models.model_accuracy - baselines.model_accuracy as model_accuracy_delta,
-        models.model_precision,
-        baselines.model_precision as baseline_model_precision,
-        models.model_precision - baselines.model_precision as model_precision_delta,
-        models.model_recall,
-        baselines.model_recall as baseline_model_recall,
-        models.model_recall - baselines.model_recall as model_recall_delta,
-        models.f1,
-        baselines.f1 as baseline_f1,
-        models.f1 - baselines.f1 as f1_delta,
-        models.specificity,
-        baselines.specificity as baseline_specificity,
-        models.specificity - baselines.specificity as specificity_delta,
-        models.qualification_rate,
-        baselines.qualification_rate as baseline_qualification_rate,
-        models.qualification_rate - baselines.qualification_rate as qualification_rate_delta,
-        models.roc_auc,
-        baselines.roc_auc as baseline_roc_auc,
-        models.roc_auc - baselines.roc_auc as roc_auc_delta,
-        models.average_precision,
-        baselines.average_precision as baseline_average_precision,
-        models.average_precision - baselines.average_precision as average_precision_delta,
-        models.brier_score,
-        baselines.brier_score as baseline_brier_score,
-        models.brier_score - baselines.brier_score as brier_score_delta,
-        models.ae_model_alignment_avg,
-        baselines.ae_model_alignment_avg as baseline_ae_model_alignment_avg,
-        models.ae_model_alignment_avg - baselines.ae_model_alignment_avg as ae_model_alignment_avg_delta,
+        {%- for metric in compared_metrics %}
+            models.{{ metric }},
+            baselines.{{ metric }} as baseline_{{ metric }},
+            models.{{ metric }} - baselines.{{ metric }} as {{ metric }}_delta,
+        {%- endfor %}
         cast(coalesce(paired.shared_contacts, 0) as {{ dbt.type_bigint() }}) as shared_decided_contacts,
         cast(coalesce(paired.both_correct, 0) as {{ dbt.type_bigint() }}) as both_correct,
         cast(coalesce(paired.only_model_correct, 0) as {{ dbt.type_bigint() }}) as only_model_correct,
