@@ -11,7 +11,12 @@ STAMP := $(VENV)/.installed-$(HASH)
 SPARK_STAMP := $(VENV)/.installed-spark-$(HASH)
 
 # Run settings (see README "Configuration"). Each is also read from the environment.
-DB ?= $(or $(BACKTEST_DB),data/backtest.duckdb)
+# TARGET: duckdb (one DuckDB file) or spark (parquet through dlt's filesystem destination,
+# dbt on local Spark; the warehouse file then only holds views and the scoring step's record).
+TARGET ?= $(or $(BACKTEST_TARGET),duckdb)
+DB ?= $(or $(BACKTEST_DB),$(if $(filter spark,$(TARGET)),data/spark/backtest.duckdb,data/backtest.duckdb))
+PARQUET_DIR ?= $(or $(BACKTEST_PARQUET_DIR),data/parquet)
+SPARK_DIR ?= $(or $(BACKTEST_SPARK_DIR),data/spark)
 DAYS ?= 30
 AS_OF ?=
 ORG ?=
@@ -20,6 +25,11 @@ MODELS ?= business_context,demographic
 CONTACTS ?= 5000
 INTERVAL ?= 60
 
+export BACKTEST_TARGET := $(TARGET)
+export BACKTEST_PARQUET_DIR := $(abspath $(PARQUET_DIR))
+export BACKTEST_SPARK_DIR := $(abspath $(SPARK_DIR))
+export SPARK_LOCAL_IP ?= 127.0.0.1
+export SPARK_CONF_DIR ?= $(abspath dbt_project/spark_conf)
 export BACKTEST_DB := $(abspath $(DB))
 export BACKTEST_DAYS := $(DAYS)
 export BACKTEST_AS_OF := $(AS_OF)
@@ -65,13 +75,13 @@ format: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	cd dbt_project && $(abspath $(VENV)/bin/sqlfluff) fix models macros tests analyses --dialect duckdb
 
 test: lint $(SPARK_STAMP) ## lint, pytest (incl. DuckDB = Spark marts), then dbt build on a demo org
-	$(PY) -m pytest
+	BACKTEST_TARGET=duckdb $(PY) -m pytest
 	$(MAKE) --no-print-directory test-dbt
 
 test-dbt: $(STAMP) ## dbt build (models and all dbt tests) on a fresh 800-contact demo org
-	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m extract --demo-contacts 800 --fresh
-	BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m scoring
-	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --fail-fast
+	BACKTEST_TARGET=duckdb BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m extract --demo-contacts 800 --fresh
+	BACKTEST_TARGET=duckdb BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m scoring
+	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --target duckdb --fail-fast
 
 test-spark: $(SPARK_STAMP) ## Build the marts on DuckDB and on local Spark and compare them
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/test_spark_equality.py
@@ -85,8 +95,11 @@ extract: $(STAMP) ## Load Salesforce (live, ORG=path export, or the demo org) in
 score: $(STAMP) ## Score contacts in the window with the qualification API
 	$(PY) -m scoring
 
-transform: $(STAMP) ## dbt build: progression, alignment, marts
-	@start=$$(date +%s.%N); cd dbt_project && $(DBT) build --vars '$(DBT_VARS)' \
+ENGINE_STAMP := $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP))
+
+transform: $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
+	@start=$$(date +%s.%N); cd dbt_project && $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(abspath $(PY)) -m reports.spark_marts) \
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 
 report: $(STAMP) ## Build the static HTML report (<warehouse dir>/report/index.html)
@@ -106,7 +119,7 @@ watch: $(STAMP) ## Incremental extract, score, dbt build and status every INTERV
 	done
 
 docs: $(STAMP) ## Generate and serve dbt docs on 127.0.0.1:8081
-	cd dbt_project && $(DBT) docs generate --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser
+	cd dbt_project && $(DBT) docs generate --target $(TARGET) --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser
 
 api: $(STAMP) ## Serve the reference qualification API on 127.0.0.1:8080
 	$(PY) -m scoring.api --host 127.0.0.1 --port 8080

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from extract.errors import ExtractError
 from extract.logs import setup_logging
-from extract.pipeline import choose_org, run_extract, warehouse_path
+from extract.pipeline import choose_org, parquet_dir, run_extract, target, warehouse_path
 
 log = logging.getLogger("extract")
 
@@ -97,12 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     usage = (
         f"; API usage {result.api_usage[0]:,}/{result.api_usage[1]:,}" if result.api_usage else ""
     )
+    where = f"{parquet_dir()}/raw_salesforce (parquet)" if target() == "spark" else f"{db}"
     log.info(
         "✅ Extracted %s rows in %.1fs (%s records/s) into %s (schema raw_salesforce)%s",
         f"{result.total_rows:,}",
         result.seconds,
         f"{rate:,.0f}",
-        db,
+        where,
         usage,
     )
     return 0

@@ -214,12 +214,30 @@ def demo_server(folder: Path, *, timeout: float = 120.0) -> Iterator[str]:
 # -- the run -----------------------------------------------------------------------------------
 
 
+def target() -> str:
+    """``duckdb`` (the warehouse file) or ``spark`` (parquet through dlt's filesystem
+    destination, for dbt's Spark target); ``BACKTEST_TARGET``."""
+    value = (os.environ.get("BACKTEST_TARGET") or "duckdb").strip().lower()
+    if value not in ("duckdb", "spark"):
+        raise ConfigError(f"TARGET must be duckdb or spark, got {value!r}.")
+    return value
+
+
+def parquet_dir() -> Path:
+    """Where the spark target's parquet lands (``BACKTEST_PARQUET_DIR``)."""
+    return Path(os.environ.get("BACKTEST_PARQUET_DIR") or "data/parquet").expanduser().resolve()
+
+
 def make_pipeline(db: Path) -> dlt.Pipeline:
     db.parent.mkdir(parents=True, exist_ok=True)
+    if target() == "spark":
+        destination = dlt.destinations.filesystem(bucket_url=parquet_dir().as_uri())
+    else:
+        destination = dlt.destinations.duckdb(credentials=str(db))
     return dlt.pipeline(
-        pipeline_name="salesforce",
+        pipeline_name="salesforce" if target() == "duckdb" else "salesforce_parquet",
         pipelines_dir=str(db.parent / ".dlt-pipelines" / db.stem),
-        destination=dlt.destinations.duckdb(credentials=str(db)),
+        destination=destination,
         dataset_name=DATASET,
         progress=None,
     )
@@ -336,7 +354,10 @@ def _load(pipeline: dlt.Pipeline, source, *, db: Path, refresh: bool) -> dict[st
     """
     from dlt.pipeline.exceptions import PipelineStepFailed
 
-    existing = set() if refresh else _existing_tables(db)
+    spark = target() == "spark"
+    # Plain parquet cannot be merged into: on the spark target every load appends, and
+    # dbt's staging keeps the newest version of each record, as it does on DuckDB.
+    existing = set() if refresh or spark else _existing_tables(db)
     for name, resource in source.resources.items():
         if name not in existing:
             resource.apply_hints(write_disposition="append")
@@ -344,7 +365,13 @@ def _load(pipeline: dlt.Pipeline, source, *, db: Path, refresh: bool) -> dict[st
         if pipeline.has_pending_data:
             log.info("Finishing a load that an earlier run left pending")
             pipeline.load()
-        pipeline.run(source, refresh="drop_sources" if refresh else None)
+        pipeline.run(
+            source,
+            refresh="drop_sources" if refresh else None,
+            loader_file_format="parquet" if spark else None,
+        )
+        if spark:
+            register_parquet_views(db, parquet_dir())
         info = pipeline.last_trace.last_normalize_info
         counts = info.row_counts if info else {}
         return {o.name: counts.get(o.table, 0) for o in OBJECTS.values()}
@@ -361,6 +388,23 @@ def _load(pipeline: dlt.Pipeline, source, *, db: Path, refresh: bool) -> dict[st
             f"dlt failed in its {exc.step} step: {type(cause).__name__}: {cause}. "
             "Rerun the same command: what was loaded is kept and the run resumes."
         ) from None
+
+
+def register_parquet_views(db: Path, root: Path) -> None:
+    """Views in the warehouse file over the parquet the spark target wrote, so the scoring
+    step, status and the report read the same tables whichever target loaded them."""
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create schema if not exists {DATASET}")
+        for obj in OBJECTS.values():
+            folder = root / DATASET / obj.table
+            if not any(folder.glob("*.parquet")):
+                continue
+            con.execute(
+                f'create or replace view {DATASET}."{obj.table}" as select * from '
+                f"read_parquet('{folder}/*.parquet', union_by_name = true)"
+            )
 
 
 def _remember_org(db: Path, identity: str) -> None:

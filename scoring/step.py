@@ -20,10 +20,12 @@ import datetime as dt
 import gc
 import itertools
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -35,7 +37,14 @@ from scoring.errors import IncompleteRunError, WarehouseError
 from scoring.jsonfast import dumps, dumps_kept
 from scoring.progress import Progress, log_path, setup_logging
 from scoring.server import reference_api
-from scoring.warehouse import Inputs, Window, Writer, read_inputs, rows_table
+from scoring.warehouse import (
+    Inputs,
+    Window,
+    Writer,
+    export_parquet,
+    read_inputs,
+    rows_table,
+)
 
 #: Request field -> where it comes from. Everything here is known when a contact arrives.
 SENT_FIELDS: dict[str, str] = {
@@ -384,7 +393,11 @@ def run(settings: Settings) -> RunSummary:
         settings.api_url or "(reference, started here)",
     )
     with api_endpoint(settings) as url:
-        return asyncio.run(_run(settings, url, logger))
+        summary = asyncio.run(_run(settings, url, logger))
+    if os.environ.get("BACKTEST_TARGET", "").strip().lower() == "spark":
+        root = Path(os.environ.get("BACKTEST_PARQUET_DIR") or "data/parquet").resolve()
+        logger.info("qualifications copied for Spark to %s", export_parquet(settings.db, root))
+    return summary
 
 
 async def _run(settings: Settings, url: str, logger: logging.Logger) -> RunSummary:

@@ -413,3 +413,22 @@ class Writer:
                 self._queue.get_nowait()
             except queue.Empty:
                 return
+
+
+def export_parquet(path: Path, root: Path) -> Path:
+    """Copy ``scoring.qualifications`` to ``<root>/scoring/qualifications/`` as parquet, the
+    layout dlt's filesystem destination uses, for dbt's Spark target (``TARGET=spark``).
+
+    The warehouse file stays the step's own record (resume, idempotence); the parquet copy is
+    replaced whole each run, so it always equals the table.
+    """
+    folder = root / SCHEMA / TABLE
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / "qualifications.parquet"
+    partial = folder / "qualifications.parquet.partial"
+    with connect(path, read_only=True) as con:
+        con.execute(
+            f"copy (select * from {QUALIFICATIONS}) to '{partial.as_posix()}' (format parquet)"
+        )
+    partial.replace(final)
+    return final
