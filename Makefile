@@ -44,7 +44,7 @@ export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
 DBT := $(abspath $(VENV)/bin/dbt)
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}
 
-.PHONY: help setup lint format test test-dbt test-spark bench extract score transform report backtest status watch docs api clean
+.PHONY: help setup lint format test test-dbt test-spark bench extract score transform report backtest status watch evidence test-evidence docs api clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -117,6 +117,18 @@ watch: $(STAMP) ## Incremental extract, score, dbt build and status every INTERV
 	  $(MAKE) --no-print-directory extract score transform && $(PY) -m reports.status; \
 	  echo "Next round in $(INTERVAL)s (Ctrl-C stops)"; sleep $(INTERVAL); \
 	done
+
+# --- Evidence site (optional; Node 20+ and npm; ~700 MB node_modules on first use) ---
+# Not part of `backtest` or `test`. EVIDENCE_TIMEOUT limits each step (npm install, sources,
+# build) in reports/evidence/scripts/build.sh; the outer `timeout` limits the whole target.
+EVIDENCE_TIMEOUT ?= 600
+export EVIDENCE_TIMEOUT
+
+evidence: $(STAMP) ## Build the Evidence site from the warehouse (<warehouse dir>/evidence)
+	PYTHON=$(abspath $(PY)) timeout 1800 bash reports/evidence/scripts/build.sh "$(BACKTEST_DB)"
+
+test-evidence: $(STAMP) ## Build the Evidence site on a demo warehouse and check its pages
+	timeout 2400 $(PY) -m pytest tests/check_evidence.py
 
 docs: $(STAMP) ## Generate and serve dbt docs on 127.0.0.1:8081
 	cd dbt_project && $(DBT) docs generate --target $(TARGET) --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser

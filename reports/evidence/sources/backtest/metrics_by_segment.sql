@@ -1,0 +1,1 @@
+select * from marts.metrics_by_segment
