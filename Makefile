@@ -78,10 +78,12 @@ test: lint $(SPARK_STAMP) ## lint, pytest (incl. DuckDB = Spark marts), then dbt
 	BACKTEST_TARGET=duckdb $(PY) -m pytest
 	$(MAKE) --no-print-directory test-dbt
 
+TEST_DBT_ENV = BACKTEST_TARGET=duckdb BACKTEST_DB=$(abspath data/test/dbt-build.duckdb)
+
 test-dbt: $(STAMP) ## dbt build (models and all dbt tests) on a fresh 800-contact demo org
-	BACKTEST_TARGET=duckdb BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m extract --demo-contacts 800 --fresh
-	BACKTEST_TARGET=duckdb BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(PY) -m scoring
-	cd dbt_project && BACKTEST_DB=$(abspath data/test/dbt-build.duckdb) $(DBT) build --target duckdb --fail-fast
+	$(TEST_DBT_ENV) $(PY) -m extract --demo-contacts 800 --fresh
+	$(TEST_DBT_ENV) $(PY) -m scoring
+	cd dbt_project && $(TEST_DBT_ENV) $(DBT) build --target duckdb --fail-fast
 
 test-spark: $(SPARK_STAMP) ## Build the marts on DuckDB and on local Spark and compare them
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/test_spark_equality.py

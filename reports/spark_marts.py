@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports.status import warehouse
+from reports.build import default_db
 
 
 def spark_marts_dir() -> Path:
@@ -44,8 +44,9 @@ def register(db: Path, marts: Path) -> list[str]:
 
 
 def main() -> int:
-    names = register(warehouse(), spark_marts_dir())
-    print(f"Spark marts readable from {warehouse()}: {', '.join(names)}")
+    db = default_db().resolve()
+    names = register(db, spark_marts_dir())
+    print(f"Spark marts readable from {db}: {', '.join(names)}")
     return 0
 
 

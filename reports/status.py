@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DB = "data/backtest.duckdb"
+from reports.build import default_db, default_out
 
 
 @dataclass
@@ -36,10 +35,6 @@ class Snapshot:
     comparison: list[dict[str, Any]] = field(default_factory=list)
     busy: bool = False
     missing: str | None = None
-
-
-def warehouse() -> Path:
-    return Path(os.environ.get("BACKTEST_DB") or DEFAULT_DB).expanduser().resolve()
 
 
 def read_progress(db: Path) -> dict[str, dict[str, Any]]:
@@ -224,13 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", action="store_true", help="the verdict after a run")
     parser.add_argument("--transform-started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    db = warehouse()
+    db = default_db().resolve()
     if args.transform_started is not None:
         record_transform(db, datetime.now(UTC).timestamp() - args.transform_started)
         return 0
     snap = take_snapshot(db)
     if args.summary:
-        lines = summary_lines(snap, report=db.parent / "report" / "index.html")
+        lines = summary_lines(snap, report=default_out(db))
     else:
         lines = status_lines(snap)
     print("\n".join(lines))
