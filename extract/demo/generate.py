@@ -525,7 +525,7 @@ _JUNK: dict[str, tuple[tuple[str, str], ...]] = {
 
 def columns_of(object_name: str) -> list[str]:
     """The header of ``<object_name>.csv``: every contract field, junk columns interleaved."""
-    junk = dict(_JUNK[object_name])
+    junk = dict(_JUNK.get(object_name, ()))
     out: list[str] = []
     for name in OBJECTS[object_name].fields:
         out.append(name)
@@ -1338,6 +1338,9 @@ def _opportunities(
         "Description": notes[0],
         "NextStep": notes[1],
         "Loss_Reason__c": notes[2],
+        # Newer orgs fill ContactId when a deal is opened from a contact: about half here.
+        "ContactId": _where(rng.random(n) < 0.5, _take(contacts.ids, source), ""),
+        "LastStageChangeDate": _ts(last_change),
         "OwnerId": owner,
         "IsDeleted": _flag(deleted),
         "CreatedDate": _ts(created),

@@ -118,8 +118,8 @@ def load_object(name: str, file: ExportFile | None) -> pa.Table:
     fields = {f: obj.fields.get(f, "string") for f in header if f not in obj.export_only}
     parts = list(read_export_tables(file, fields=fields))
     table = pa.concat_tables(parts).rename_columns(list(fields)) if parts else pa.table({})
-    if "SystemModstamp" in table.column_names:
-        table = table.sort_by([("SystemModstamp", "ascending"), ("Id", "ascending")])
+    if obj.cursor_field in table.column_names:
+        table = table.sort_by([(obj.cursor_field, "ascending"), ("Id", "ascending")])
     return table
 
 
@@ -335,8 +335,9 @@ class SalesforceApp:
         if not include_deleted and "IsDeleted" in table.column_names:
             table = table.filter(pc.invert(pc.fill_null(table["IsDeleted"], False)))
         if match.group("field"):
-            if match.group("field").lower() != "systemmodstamp":
-                return 400, _sf_error("MALFORMED_QUERY", "only SystemModstamp filters here")
+            cursor_field = OBJECTS[obj].cursor_field
+            if match.group("field").lower() != cursor_field.lower():
+                return 400, _sf_error("MALFORMED_QUERY", f"only {cursor_field} filters here")
             literal = match.group("literal")
             try:
                 bound = pa.scalar(_parse_literal(literal), pa.timestamp("ms", tz="UTC"))
@@ -345,7 +346,7 @@ class SalesforceApp:
                     "MALFORMED_QUERY", f"value of filter criterion is not valid: {literal}"
                 )
             op = pc.greater_equal if match.group("op") == ">=" else pc.greater
-            table = table.filter(op(table["SystemModstamp"], bound))
+            table = table.filter(op(table[cursor_field], bound))
         if match.group("limit"):
             table = table.slice(0, int(match.group("limit")))
         return 200, (obj, fields, _render(table.select(fields)))

@@ -5,6 +5,12 @@ API field names as headers, every value quoted, far more columns than we load. B
 are ``"0"``/``"1"``, datetimes ``"2018-10-13 17:16:45"`` (UTC), empty strings mean null.
 Files may be UTF-8 (with or without BOM) or Latin-1, CRLF or LF, with multi-line values.
 Only the columns we load are parsed; the rest are skipped by the CSV reader.
+
+Field history: ``AccountHistory.csv``, ``ContactHistory.csv`` and
+``OpportunityFieldHistory.csv`` where the export has them; else the rows of
+``EntityHistory.csv`` whose ``ParentSobjectType`` is Account, Contact or Opportunity, its
+columns read under their history-object names (``ParentId`` -> ``AccountId``, ``FieldName``
+-> ``Field``, ``OldValString`` -> ``OldValue``, ...).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from extract.errors import BadRecordError, ConfigError
@@ -35,9 +42,14 @@ class ExportFile:
     object_name: str
     location: Path
     member: str | None = None  # name inside a zip, or None for a plain file
+    #: Set when the rows come from ``EntityHistory.csv``: its ``ParentSobjectType`` to keep.
+    entity_history_parent: str | None = None
 
     def describe(self) -> str:
-        return f"{self.location}:{self.member}" if self.member else str(self.location)
+        where = f"{self.location}:{self.member}" if self.member else str(self.location)
+        if self.entity_history_parent:
+            return f"{where} (rows of {self.entity_history_parent})"
+        return where
 
     @contextmanager
     def open(self) -> Iterator[IO[bytes]]:
@@ -49,11 +61,41 @@ class ExportFile:
                 yield fh
 
 
+_ENTITY_HISTORY = "EntityHistory"
+
+#: EntityHistory.csv column -> the history-object field it fills (first match wins).
+_ENTITY_HISTORY_ALIASES: dict[str, tuple[str, ...]] = {
+    "Field": ("Field", "FieldName"),
+    "OldValue": ("OldValue", "OldValString", "OldValueText", "OldValNumber", "OldValueNumber"),
+    "NewValue": ("NewValue", "NewValString", "NewValueText", "NewValNumber", "NewValueNumber"),
+}
+
+
+def _entity_history_columns(file: ExportFile, header: list[str]) -> dict[str, str]:
+    """History-object field -> EntityHistory.csv column, for the columns present."""
+    parent = file.entity_history_parent
+    assert parent is not None
+    aliases = {**_ENTITY_HISTORY_ALIASES, f"{parent}Id": ("ParentId",)}
+    mapping = {}
+    for field in OBJECTS[file.object_name].fields:
+        for candidate in aliases.get(field, (field,)):
+            if candidate in header:
+                mapping[field] = candidate
+                break
+    if "ParentSobjectType" not in header:
+        raise ConfigError(
+            f"{file.describe()} has no ParentSobjectType column: cannot tell which object "
+            "each history row belongs to. Export AccountHistory, ContactHistory and "
+            "OpportunityFieldHistory instead, or remove EntityHistory.csv."
+        )
+    return mapping
+
+
 def find_export_files(path: Path) -> dict[str, ExportFile]:
     """Map object API names to their CSV in ``path`` (a folder or a .zip); case-insensitive."""
     if not path.exists():
         raise ConfigError(f"ORG={path}: no such folder or .zip. Point ORG at a Data Export.")
-    wanted = {name.lower() + ".csv": name for name in OBJECTS}
+    wanted = {name.lower() + ".csv": name for name in (*OBJECTS, _ENTITY_HISTORY)}
     found: dict[str, ExportFile] = {}
     if path.is_dir():
         for file in sorted(path.iterdir()):
@@ -68,6 +110,16 @@ def find_export_files(path: Path) -> dict[str, ExportFile]:
                     found[name] = ExportFile(name, path, member)
     else:
         raise ConfigError(f"ORG={path} is neither a folder nor a .zip of a Data Export.")
+    entity_history = found.pop(_ENTITY_HISTORY, None)
+    if entity_history is not None:
+        for obj in OBJECTS.values():
+            if obj.entity_history_parent and obj.name not in found:
+                found[obj.name] = ExportFile(
+                    obj.name,
+                    entity_history.location,
+                    entity_history.member,
+                    entity_history_parent=obj.entity_history_parent,
+                )
     if "Contact" not in found:
         raise ConfigError(
             f"{path} holds no Contact.csv. A Salesforce Data Export has one CSV per object "
@@ -105,9 +157,42 @@ def read_export_tables(file: ExportFile, *, fields: dict[str, FieldType]) -> Ite
     obj: SObject = OBJECTS[file.object_name]
     encoding = sniff_encoding(file)
     header = read_header(file, encoding)
+    if file.entity_history_parent:
+        yield from _read_entity_history(file, obj, header, encoding=encoding, fields=fields)
+        return
     present = [f for f in fields if f in header]
     if "Id" not in present:
         raise ConfigError(f"{file.describe()} has no Id column; is it a Salesforce export?")
+    for chunk in _read_strings(file, header, encoding=encoding, columns=present):
+        columns = {name: chunk.column(name) for name in present}
+        yield strings_to_table(obj, columns, fields=fields)
+
+
+def _read_entity_history(
+    file: ExportFile,
+    obj: SObject,
+    header: list[str],
+    *,
+    encoding: str,
+    fields: dict[str, FieldType],
+) -> Iterator[pa.Table]:
+    """The rows of EntityHistory.csv whose ParentSobjectType is the object's parent."""
+    mapping = _entity_history_columns(file, header)
+    if "Id" not in mapping:
+        raise ConfigError(f"{file.describe()} has no Id column; is it a Salesforce export?")
+    raw = ExportFile(file.object_name, file.location, file.member)
+    wanted = sorted({*mapping.values(), "ParentSobjectType"})
+    for chunk in _read_strings(raw, header, encoding=encoding, columns=wanted):
+        keep = pc.equal(chunk.column("ParentSobjectType"), file.entity_history_parent)
+        chunk = chunk.filter(pc.fill_null(keep, False))
+        columns = {field: chunk.column(column) for field, column in mapping.items()}
+        yield strings_to_table(obj, columns, fields=fields)
+
+
+def _read_strings(
+    file: ExportFile, header: list[str], *, encoding: str, columns: list[str]
+) -> Iterator[pa.Table]:
+    """The named columns of a CSV as string tables, a chunk at a time."""
     with file.open() as fh:
         stream = io.BufferedReader(fh, buffer_size=1 << 20) if file.member else fh
         reader = pacsv.open_csv(
@@ -117,8 +202,8 @@ def read_export_tables(file: ExportFile, *, fields: dict[str, FieldType]) -> Ite
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                include_columns=present,
-                column_types={name: pa.string() for name in present},
+                include_columns=columns,
+                column_types={name: pa.string() for name in columns},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -135,5 +220,4 @@ def read_export_tables(file: ExportFile, *, fields: dict[str, FieldType]) -> Ite
                     "Re-export the file, or check it was not cut short or edited by hand."
                 ) from None
             row += batch.num_rows
-            columns = {name: batch.column(name) for name in present}
-            yield strings_to_table(obj, columns, fields=fields)
+            yield pa.Table.from_batches([batch])

@@ -18,6 +18,20 @@ from dataclasses import dataclass, field
 
 FieldType = str  # "id" | "string" | "bool" | "int" | "double" | "date" | "datetime"
 
+_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_2 = re.compile(r"([a-z\d])([A-Z])")
+
+
+def column_name(api_name: str) -> str:
+    """The raw column name dlt's snake_case naming gives a Salesforce field name.
+
+    >>> column_name("StageName"), column_name("Loss_Reason__c"), column_name("AE_Reason__c")
+    ('stage_name', 'loss_reason_c', 'ae_reason_c')
+    """
+    s = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", api_name))
+    s = re.sub(r"_+", "_", s.lower())
+    return s.strip("_")
+
 
 @dataclass(frozen=True)
 class SObject:
@@ -31,10 +45,17 @@ class SObject:
     #: Fields present in a Data Export but not queryable over the REST API (loaded as null
     #: there), e.g. ``Opportunity.StageSortOrder``.
     export_only: frozenset[str] = field(default_factory=frozenset)
+    #: The incremental cursor: ``SystemModstamp``, or ``CreatedDate`` for field-history
+    #: objects (their rows are never edited, and they have no ``SystemModstamp``).
+    cursor_field: str = "SystemModstamp"
+    #: Data Export only: the object's rows may instead come from ``EntityHistory.csv``,
+    #: filtered on ``ParentSobjectType`` (see ``extract.salesforce.export``).
+    entity_history_parent: str | None = None
 
     @property
-    def cursor_field(self) -> str:
-        return "SystemModstamp"
+    def cursor_column(self) -> str:
+        """The raw column of the cursor field."""
+        return column_name(self.cursor_field)
 
     def rest_fields(self, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
         """The SOQL select list: default fields minus export-only ones, plus extras."""
@@ -54,6 +75,32 @@ _AUDIT = {
     "LastModifiedDate": "datetime",
     "SystemModstamp": "datetime",
 }
+
+
+def _field_history(name: str, parent: str) -> SObject:
+    """A field-history object (AccountHistory, ...): one row per change of a tracked field.
+
+    ``OldValue``/``NewValue`` are ``anyType`` and land as text; for long text areas
+    (descriptions) Salesforce records that the field changed but keeps neither value.
+    """
+    return SObject(
+        name,
+        column_name(name),
+        {
+            "Id": "id",
+            f"{parent}Id": "id",
+            "Field": "string",
+            "DataType": "string",
+            "OldValue": "string",
+            "NewValue": "string",
+            "CreatedById": "id",
+            "CreatedDate": "datetime",
+            "IsDeleted": "bool",
+        },
+        cursor_field="CreatedDate",
+        entity_history_parent=parent,
+    )
+
 
 OBJECTS: dict[str, SObject] = {
     o.name: o
@@ -167,6 +214,8 @@ OBJECTS: dict[str, SObject] = {
                 "LeadSource": "string",
                 "Description": "string",
                 "NextStep": "string",
+                "ContactId": "id",
+                "LastStageChangeDate": "datetime",
                 "OwnerId": "id",
                 "IsDeleted": "bool",
                 **_AUDIT,
@@ -204,22 +253,16 @@ OBJECTS: dict[str, SObject] = {
                 "IsDeleted": "bool",
             },
         ),
+        *(
+            _field_history(name, parent)
+            for name, parent in (
+                ("AccountHistory", "Account"),
+                ("ContactHistory", "Contact"),
+                ("OpportunityFieldHistory", "Opportunity"),
+            )
+        ),
     ]
 }
 
 #: Load order: parents before children, so a crash mid-run leaves consistent prefixes.
 OBJECT_NAMES: tuple[str, ...] = tuple(OBJECTS)
-
-_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_CAMEL_2 = re.compile(r"([a-z\d])([A-Z])")
-
-
-def column_name(api_name: str) -> str:
-    """The raw column name dlt's snake_case naming gives a Salesforce field name.
-
-    >>> column_name("StageName"), column_name("Loss_Reason__c"), column_name("AE_Reason__c")
-    ('stage_name', 'loss_reason_c', 'ae_reason_c')
-    """
-    s = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", api_name))
-    s = re.sub(r"_+", "_", s.lower())
-    return s.strip("_")

@@ -53,7 +53,7 @@ class Interruption:
 def column_hints(obj: SObject, extra: Sequence[str]) -> dict[str, TColumnSchema]:
     """dlt column hints: key, cursor ordering for the merge dedupe, nullability."""
     hints: dict[str, TColumnSchema] = {"id": {"name": "id", "primary_key": True}}
-    hints["system_modstamp"] = {"name": "system_modstamp", "dedup_sort": "desc"}
+    hints[obj.cursor_column] = {"name": obj.cursor_column, "dedup_sort": "desc"}
     for name in obj.all_fields(extra):
         hints.setdefault(column_name(name), {"name": column_name(name)})
     return hints
@@ -87,7 +87,7 @@ def _resource(
     )
     def rows(
         cursor=dlt.sources.incremental(  # noqa: B008 - dlt's documented pattern
-            "system_modstamp",
+            obj.cursor_column,
             initial_value=EPOCH,
             range_start="closed",
             on_cursor_value_missing="include",
@@ -131,8 +131,8 @@ def rest_source(
         def pages(since: datetime) -> Iterator[pa.Table]:
             soql = (
                 f"SELECT {', '.join(obj.rest_fields(extra))} FROM {obj.name} "
-                f"WHERE SystemModstamp >= {soql_datetime(since)} "
-                "ORDER BY SystemModstamp ASC, Id ASC"
+                f"WHERE {obj.cursor_field} >= {soql_datetime(since)} "
+                f"ORDER BY {obj.cursor_field} ASC, Id ASC"
             )
             for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
                 yield records_to_table(obj, records, fields=fields)
