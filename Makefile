@@ -24,6 +24,8 @@ API_URL ?=
 MODELS ?= business_context,demographic
 CONTACTS ?= 5000
 INTERVAL ?= 60
+STAGE_ONE ?=
+POINT_IN_TIME ?= flag
 
 export BACKTEST_TARGET := $(TARGET)
 export BACKTEST_PARQUET_DIR := $(abspath $(PARQUET_DIR))
@@ -37,14 +39,17 @@ export BACKTEST_ORG := $(ORG)
 export BACKTEST_API_URL := $(API_URL)
 export BACKTEST_MODELS := $(MODELS)
 export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
+export BACKTEST_STAGE_ONE := $(STAGE_ONE)
+export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
+export BACKTEST_INTERVAL := $(INTERVAL)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 # dbt appends to <warehouse dir>/logs/dbt.log, beside extract.log and score.log.
 export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
 
 DBT := $(abspath $(VENV)/bin/dbt)
-DBT_VARS = {"as_of": "$(AS_OF)", "window_days": $(DAYS)}
+DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)"}
 
-.PHONY: help setup lint format test test-dbt test-spark bench extract score transform report backtest status watch evidence test-evidence docs api clean
+.PHONY: help setup settings lint format test test-dbt test-spark bench extract score transform report backtest status watch evidence test-evidence docs api clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +69,9 @@ $(SPARK_STAMP): $(STAMP)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
 	@touch $@
 
+settings: $(STAMP) ## Check the run settings (AS_OF, DAYS, ...) before any stage runs
+	@$(PY) -m common.settings
+
 lint: $(STAMP) ## ruff (lint + format check) and sqlfluff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -82,6 +90,7 @@ TEST_DBT_ENV = BACKTEST_TARGET=duckdb BACKTEST_DB=$(abspath data/test/dbt-build.
 
 test-dbt: $(STAMP) ## dbt build (models and all dbt tests) on a fresh 800-contact demo org
 	$(TEST_DBT_ENV) $(PY) -m extract --demo-contacts 800 --fresh
+	cd dbt_project && $(TEST_DBT_ENV) $(DBT) build --target duckdb --quiet --select +contacts_to_score
 	$(TEST_DBT_ENV) $(PY) -m scoring
 	cd dbt_project && $(TEST_DBT_ENV) $(DBT) build --target duckdb --fail-fast
 
@@ -91,15 +100,20 @@ test-spark: $(SPARK_STAMP) ## Build the marts on DuckDB and on local Spark and c
 bench: $(STAMP) ## Measure throughput and memory (prints figures)
 	$(PY) -m tests.bench
 
-extract: $(STAMP) ## Load Salesforce (live, ORG=path export, or the demo org) into the warehouse
+extract: settings ## Load Salesforce (live, ORG=path export, or the demo org) into the warehouse
 	$(PY) -m extract
-
-score: $(STAMP) ## Score contacts in the window with the qualification API
-	$(PY) -m scoring
 
 ENGINE_STAMP := $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP))
 
-transform: $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
+# dbt builds the scoring step's input (marts.contacts_to_score: window, dedupe, ids, UTC,
+# fields as of each contact's arrival) first; the step reads it and nothing else.
+score: settings $(ENGINE_STAMP) ## Build marts.contacts_to_score (dbt), then score it with the qualification API
+	@echo "🧱 dbt: building marts.contacts_to_score (the contacts to score, inputs as of arrival)"
+	@cd dbt_project && $(DBT) build --quiet --target $(TARGET) --select +contacts_to_score --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(abspath $(PY)) -m reports.spark_marts >/dev/null)
+	$(PY) -m scoring
+
+transform: settings $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
 	@start=$$(date +%s.%N); cd dbt_project && $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' \
 	  $(if $(filter spark,$(TARGET)),&& $(abspath $(PY)) -m reports.spark_marts) \
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start

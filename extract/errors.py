@@ -44,6 +44,9 @@ class ApiLimitError(ExtractError):
 class QueryError(ExtractError):
     """Salesforce rejected a query (unknown field, malformed SOQL, ...)."""
 
+    #: The field Salesforce named as unknown (INVALID_FIELD), if any.
+    field: str | None = None
+
 
 class TransportError(ExtractError):
     """The API stayed unreachable or failing after bounded retries."""

@@ -163,18 +163,21 @@ def choose_org(org: str | None = None, *, demo_contacts: int = 5000) -> OrgChoic
 
 def demo_org_folder(contacts: int, *, anchor: date | None = None, seed: int = 42) -> Path:
     """Generate (once) and return the demo org folder for this size, seed and day."""
-    from extract.demo.generate import generate_org
+    from extract.demo.generate import GENERATOR_VERSION, generate_org
 
     anchor = anchor or datetime.now(UTC).date()
     root = warehouse_path().parent / "orgs"
     folder = root / f"demo-{contacts}-{seed}-{anchor.isoformat()}"
-    if not (folder / ".complete").exists():
+    # A folder made by an older generator (other objects or fields) is made again.
+    stamp = f"{anchor.isoformat()} generator {GENERATOR_VERSION}"
+    complete = folder / ".complete"
+    if not (complete.exists() and complete.read_text() == stamp):
         started = time.monotonic()
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         generate_org(tmp, contacts=contacts, seed=seed, anchor=anchor)
-        (tmp / ".complete").write_text(anchor.isoformat())
+        (tmp / ".complete").write_text(stamp)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
         log.info(

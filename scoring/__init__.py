@@ -7,8 +7,10 @@ Modules:
   signal vocabulary they read.
 - ``scoring.domains`` — business-domain derivation (email, else account website).
 - ``scoring.client`` — the httpx client of any service speaking the contract.
-- ``scoring.warehouse`` — reading the backtest window and writing ``scoring.qualifications``.
-- ``scoring.step`` — the scoring step (``python -m scoring``), ``scoring.bench`` its benchmark.
+- ``scoring.warehouse`` — reading ``marts.contacts_to_score`` (built by dbt) and writing
+  ``scoring.qualifications``.
+- ``scoring.step`` — the scoring step (``python -m scoring``); its benchmark is
+  ``tests/bench_scoring.py``.
 
 Errors are drawn in ``scoring.errors``.
 """

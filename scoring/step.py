@@ -1,11 +1,13 @@
 """The scoring step: window -> domains -> qualification API -> ``scoring.qualifications``.
 
 1. Resolve each requested model's (name, version) from the API (``/health``, else a probe).
-2. Read the window's contacts with their account, and what is already scored for
-   (contact, model, model_version, as_of), in one short-lived connection.
+2. Read the contacts to score from the dbt model ``marts.contacts_to_score`` (window,
+   dedupe, ids, UTC and each sent field as it was when the contact arrived are dbt's), and
+   what is already scored for (contact, model, model_version, as_of), in one short-lived
+   connection.
 3. Derive each contact's business domain and build the request item: only what was
    knowable when the contact arrived (``SENT_FIELDS``; nothing from opportunities, not
-   ``Account.Type``).
+   ``Account.Type``). Each row records ``input_point_in_time`` from the model.
 4. Send the missing (contact, model) pairs in batches, ``concurrency`` in flight, and hand
    each batch's rows to the writer (whole batches per transaction, see
    ``scoring.warehouse``). Contacts whose last row is an error are sent again and their
@@ -39,14 +41,14 @@ from scoring.progress import Progress, log_path, setup_logging
 from scoring.server import reference_api
 from scoring.warehouse import (
     Inputs,
-    Window,
     Writer,
     export_parquet,
     read_inputs,
     rows_table,
 )
 
-#: Request field -> where it comes from. Everything here is known when a contact arrives.
+#: Request field -> where it comes from, each as of the contact's CreatedDate
+#: (``marts.contacts_to_score``). Everything here is known when a contact arrives.
 SENT_FIELDS: dict[str, str] = {
     "domain": "Contact.Email's domain, else Account.Website (normalised)",
     "company_name": "Account.Name",
@@ -62,15 +64,20 @@ SENT_FIELDS: dict[str, str] = {
 
 
 class Prepared:
-    """The window's contacts. Each contact's business domain and JSON request item are
+    """The contacts to score. Each contact's business domain and JSON request item are
     derived the first time a batch needs them, so the first request leaves while the rest
     are still being built, and are then kept for the other models."""
 
-    def __init__(self, contacts: Sequence[tuple[Any, ...]]) -> None:
-        self._rows: list[tuple[Any, ...] | None] = list(contacts)
-        n = len(self._rows)
-        self.ids: list[str] = [row[0] for row in contacts]
-        self.names: list[str] = [row[1] or row[0] for row in contacts]
+    def __init__(self, contacts: dict[str, list[Any]]) -> None:
+        self._columns = contacts
+        self.ids: list[str] = contacts["contact_id"]
+        n = len(self.ids)
+        self.names: list[str] = [
+            name or cid for name, cid in zip(contacts["contact_name"], self.ids, strict=True)
+        ]
+        self.point_in_time: list[str | None] = contacts["input_point_in_time"]
+        self.edited_after: list[str | None] = contacts["inputs_edited_after"]
+        self.mode: list[str | None] = contacts["point_in_time_mode"]
         self.domains: list[str | None] = [None] * n
         self.sources: list[str | None] = [None] * n
         self.items: list[bytes | None] = [None] * n  # JSON, serialised once for every model
@@ -89,14 +96,10 @@ class Prepared:
         return self
 
     def _derive(self, i: int) -> None:
-        row = self._rows[i]
-        assert row is not None
-        self._rows[i] = None  # the raw row is not needed any more
-        email, title, source = row[2:5]  # INPUT_COLUMNS order
-        company, website, industry, employees, revenue, description = row[7:]
-        domain, domain_source = derive_domain(email, website)
-        values = (company, website, industry, employees, revenue, description, title, email, source)
-        item = {k: v for k, v in zip(_ITEM_KEYS, values, strict=True) if v is not None}
+        columns = self._columns
+        values = {key: columns[key][i] for key in _ITEM_KEYS}
+        item = {k: v for k, v in values.items() if v is not None}
+        domain, domain_source = derive_domain(values["email"], values["website"])
         item["domain"] = domain
         self.items[i] = dumps_kept(item)
         self.domains[i] = domain
@@ -165,7 +168,7 @@ _ITEM_KEYS = (
 )
 
 
-def prepare(contacts: Sequence[tuple[Any, ...]]) -> Prepared:
+def prepare(contacts: dict[str, list[Any]]) -> Prepared:
     """Derive domains and build one JSON request item per contact (nulls left out)."""
     return Prepared(contacts).derive_all()
 
@@ -306,6 +309,9 @@ class _Run:
             "business_signals": [_signals_json(r.get("business_signals")) for r in good],
             "status": ["ok"] * len(good),
             "error": [None] * len(good),
+            "input_point_in_time": [self.p.point_in_time[i] for i in batch.indices],
+            "inputs_edited_after": [self.p.edited_after[i] for i in batch.indices],
+            "point_in_time_mode": [self.p.mode[i] for i in batch.indices],
         }
         for i in failed:
             message = results[i].message  # type: ignore[union-attr]
@@ -402,7 +408,6 @@ def run(settings: Settings) -> RunSummary:
 
 async def _run(settings: Settings, url: str, logger: logging.Logger) -> RunSummary:
     loop_start = asyncio.get_running_loop().time()
-    window = Window(settings.as_of, settings.days)
     policy = RetryPolicy(retries=settings.retries, backoff=settings.backoff)
     async with QualificationClient(
         url,
@@ -412,7 +417,12 @@ async def _run(settings: Settings, url: str, logger: logging.Logger) -> RunSumma
         policy=policy,
     ) as client:
         refs = await client.resolve_models(settings.models)
-        inputs = read_inputs(settings.db, window, models=[(r.name, r.version) for r in refs])
+        inputs = read_inputs(
+            settings.db,
+            as_of=settings.as_of,
+            days=settings.days,
+            models=[(r.name, r.version) for r in refs],
+        )
         prepared = Prepared(inputs.contacts)
         summary = _plan_summary(settings, refs, inputs=inputs, prepared=prepared)
         plan = _plan(settings, refs, inputs=inputs, prepared=prepared)

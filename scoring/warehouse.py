@@ -1,4 +1,9 @@
-"""DuckDB side of the scoring step: read the backtest window, write ``scoring.qualifications``.
+"""DuckDB side of the scoring step: read ``marts.contacts_to_score``, write
+``scoring.qualifications``.
+
+The contacts to score and every field sent for them come from the dbt model
+``contacts_to_score`` (window, dedupe, deleted rows, 18-character ids, UTC, fields as of each
+contact's arrival): this module selects it and restates none of its rules.
 
 Connections are short-lived: inputs are read with one connection that is closed before any
 HTTP call; rows are written by a writer thread, whole batches per transaction (batches that
@@ -52,6 +57,9 @@ COLUMNS: dict[str, str] = {
     "business_signals": "varchar",
     "status": "varchar",
     "error": "varchar",
+    "input_point_in_time": "varchar",
+    "inputs_edited_after": "varchar",
+    "point_in_time_mode": "varchar",
 }
 PRIMARY_KEY = ("contact_id", "model", "model_version", "as_of")
 
@@ -74,91 +82,34 @@ ARROW_SCHEMA = pa.schema(
         ("business_signals", pa.string()),
         ("status", pa.string()),
         ("error", pa.string()),
+        ("input_point_in_time", pa.string()),
+        ("inputs_edited_after", pa.string()),
+        ("point_in_time_mode", pa.string()),
     ]
 )
 
-#: Columns read per contact (contact and its account), in this order.
+#: The scoring step's input, built by dbt (``make score`` builds it first).
+INPUTS = "marts.contacts_to_score"
+
+#: Columns read from the input: the contact, the fields sent, and how sure they are.
 INPUT_COLUMNS: tuple[str, ...] = (
     "contact_id",
     "contact_name",
-    "email",
-    "title",
-    "lead_source",
-    "created_date",
-    "account_id",
     "company_name",
     "website",
     "industry",
     "employees",
     "annual_revenue",
     "description",
+    "title",
+    "email",
+    "lead_source",
+    "input_point_in_time",
+    "inputs_edited_after",
+    "point_in_time_mode",
 )
-
-_WINDOW_SQL = """
-with contacts as (
-    select *
-    from raw_salesforce.contact
-    qualify row_number() over (
-        partition by id order by system_modstamp desc nulls last
-    ) = 1
-),
-
-accounts as (
-    select *
-    from raw_salesforce.account
-    qualify row_number() over (
-        partition by id order by system_modstamp desc nulls last
-    ) = 1
-)
-
-select
-    contacts.id as contact_id,
-    coalesce(
-        nullif(trim(contacts.name), ''),
-        nullif(trim(concat_ws(' ', contacts.first_name, contacts.last_name)), '')
-    ) as contact_name,
-    contacts.email,
-    contacts.title,
-    contacts.lead_source,
-    contacts.created_date,
-    accounts.id as account_id,
-    accounts.name as company_name,
-    accounts.website,
-    accounts.industry,
-    accounts.number_of_employees as employees,
-    accounts.annual_revenue,
-    accounts.description
-from contacts
-left join accounts
-    on contacts.account_id = accounts.id
-    and not coalesce(accounts.is_deleted, false)
-where
-    not coalesce(contacts.is_deleted, false)
-    and contacts.created_date >= $start
-    and contacts.created_date < $end
-order by contacts.created_date, contacts.id
-"""
 
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
-
-
-@dataclass(frozen=True)
-class Window:
-    """The backtest window: contacts created in (as_of - days, as_of], UTC dates."""
-
-    as_of: dt.date
-    days: int
-
-    @property
-    def start(self) -> dt.datetime:
-        """First instant in the window (inclusive), naive UTC."""
-        day = self.as_of - dt.timedelta(days=self.days - 1)
-        return dt.datetime.combine(day, dt.time())
-
-    @property
-    def end(self) -> dt.datetime:
-        """First instant after the window (exclusive), naive UTC."""
-        return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time())
 
 
 @contextmanager
@@ -192,56 +143,73 @@ def ensure_table(con: Any) -> None:
         f"create table if not exists {QUALIFICATIONS} (\n    {columns},\n"
         f"    primary key ({', '.join(PRIMARY_KEY)})\n)"
     )
+    for name, kind in COLUMNS.items():  # a table made by an older version lacks new columns
+        con.execute(f"alter table {QUALIFICATIONS} add column if not exists {name} {kind}")
 
 
-def _require_raw_tables(con: Any, path: Path) -> None:
-    found = {
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'raw_salesforce' and table_name in ('contact', 'account')"
-        ).fetchall()
-    }
-    missing = {"contact", "account"} - found
-    if missing:
-        names = ", ".join(f"raw_salesforce.{name}" for name in sorted(missing))
-        raise WarehouseError(f"{path} has no {names}: run `make extract` first")
+def _require_inputs(con: Any, path: Path) -> None:
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'contacts_to_score'"
+    ).fetchone()[0]
+    if not found:
+        raise WarehouseError(
+            f"{path} has no {INPUTS}: run `make score` (it builds that dbt model, then "
+            "scores), or `make extract` first if nothing was loaded yet"
+        )
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """What one run reads: the window's contacts, and per (model, version) what exists."""
+    """What one run reads: the contacts to score (columns of ``INPUT_COLUMNS``), and per
+    (model, version) the contacts already scored ok and those to score again."""
 
-    contacts: list[tuple[Any, ...]]
+    contacts: dict[str, list[Any]]
     ok: dict[tuple[str, str], set[str]]
     errors: dict[tuple[str, str], set[str]]
 
+    def __len__(self) -> int:
+        return len(self.contacts["contact_id"])
 
-def read_inputs(path: Path, window: Window, *, models: Sequence[tuple[str, str]]) -> Inputs:
-    """Contacts created in the window (deduplicated, not deleted) with their account, and
-    the contact ids already scored ok / with an error row for each (model, version).
 
-    Contact rows follow ``INPUT_COLUMNS``; a contact whose account is missing or deleted
-    keeps nulls for the account fields (it is still scored).
-    """
+def read_inputs(
+    path: Path, *, as_of: dt.date, days: int, models: Sequence[tuple[str, str]]
+) -> Inputs:
+    """The contacts of ``marts.contacts_to_score`` (checked to be built for ``as_of`` and
+    ``days``), and for each (model, version) the contact ids already scored ok for this
+    as_of with the same point-in-time mode; rows with an error, or scored with another
+    point-in-time mode, are scored again and replaced."""
     if not path.exists():
         raise WarehouseError(f"warehouse {path} does not exist: run `make extract` first")
+    names = ", ".join(INPUT_COLUMNS)
     with connect(path) as con:
-        _require_raw_tables(con, path)
+        _require_inputs(con, path)
         ensure_table(con)
         try:
-            contacts = con.execute(
-                _WINDOW_SQL, {"start": window.start, "end": window.end}
+            built = con.execute(
+                f"select distinct as_of, window_days from {INPUTS} limit 2"
             ).fetchall()
+            table = con.sql(
+                f"select {names} from {INPUTS} order by created_at, contact_id"
+            ).to_arrow_table()
         except duckdb.Error as exc:
-            raise WarehouseError(f"cannot read the window from {path}: {exc}") from exc
+            raise WarehouseError(f"cannot read {INPUTS} from {path}: {exc}") from exc
+        if built and (len(built) > 1 or tuple(built[0]) != (as_of, days)):
+            found = ", ".join(f"AS_OF={a} DAYS={d}" for a, d in built)
+            raise WarehouseError(
+                f"{INPUTS} was built for {found}, not AS_OF={as_of} DAYS={days}: run "
+                f"`make score AS_OF={as_of} DAYS={days}` (it rebuilds the model first)"
+            )
+        contacts = {name: table.column(name).to_pylist() for name in INPUT_COLUMNS}
+        mode = contacts["point_in_time_mode"][0] if contacts["contact_id"] else None
         ok: dict[tuple[str, str], set[str]] = {}
         errors: dict[tuple[str, str], set[str]] = {}
         for model, version in models:
             rows = con.execute(
-                f"select contact_id, status = 'ok' from {QUALIFICATIONS} "
+                f"select contact_id, status = 'ok' and point_in_time_mode is not distinct "
+                f"from ? from {QUALIFICATIONS} "
                 "where model = ? and model_version = ? and as_of = ?",
-                [model, version, window.as_of],
+                [mode, model, version, as_of],
             ).fetchall()
             ok[model, version] = {cid for cid, is_ok in rows if is_ok}
             errors[model, version] = {cid for cid, is_ok in rows if not is_ok}

@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.stages import score
+
 ROOT = Path(__file__).resolve().parent.parent
 EVIDENCE = ROOT / "reports" / "evidence"
 #: Each page (its path under the site) and its title.
@@ -60,7 +62,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in env.items() if not k.startswith("SALESFORCE_")}
     dbt = str(Path(sys.executable).parent / "dbt")
     _run([sys.executable, "-m", "extract", "--demo-contacts", "600"], ROOT, env)
-    _run([sys.executable, "-m", "scoring"], ROOT, env)
+    score(env)
     dbt_build = [dbt, "build", "--quiet", "--exclude", "resource_type:unit_test"]
     _run(dbt_build, ROOT / "dbt_project", env)
     return db

@@ -1,7 +1,11 @@
 """Helpers for the scoring tests: small warehouses, real servers on loopback.
 
 - ``make_warehouse`` creates ``raw_salesforce.contact`` / ``.account`` with the columns and
-  types of ``extract.salesforce.objects`` (via ``scoring.synthetic``) and hand-made rows.
+  types of ``extract.salesforce.objects`` (via ``tests.synthetic``) and hand-made rows, and
+  the scoring step's input ``marts.contacts_to_score`` from them: by the real dbt model
+  (``dbt=True``, slow: seconds per build) or, for tests of the step's mechanics, by
+  ``write_inputs``, which fills the model's columns from the given rows as they are (every
+  contact in the window, inputs exact; the model's rules are tested through dbt).
 - ``reference_api`` (from ``scoring.server``) runs the real API as a subprocess.
 - ``FaultyApi`` is a tiny misbehaving ASGI server (real uvicorn on a free 127.0.0.1 port, in
   a thread) that answers like the reference API but can be down, slow, throttling, or
@@ -26,7 +30,8 @@ import uvicorn
 from scoring.jsonfast import dumps, loads
 from scoring.models import DEFAULT_MODEL, MODELS
 from scoring.server import free_port
-from scoring.synthetic import create_raw_tables, insert_rows
+from tests.stages import build_scoring_inputs
+from tests.synthetic import create_raw_tables, insert_rows
 
 AS_OF = dt.date(2026, 11, 1)
 NOW = dt.datetime(2026, 11, 1, 12, 0, 0)
@@ -74,14 +79,59 @@ def contact(i: int, *, account_id: str | None = None, **fields: Any) -> dict[str
 
 
 def make_warehouse(
-    path: Path, *, accounts: list[dict[str, Any]], contacts: list[dict[str, Any]]
+    path: Path,
+    *,
+    accounts: list[dict[str, Any]],
+    contacts: list[dict[str, Any]],
+    as_of: dt.date = AS_OF,
+    dbt: bool = False,
 ) -> Path:
-    """A DuckDB file with raw_salesforce.account and .contact holding exactly these rows."""
+    """A DuckDB file with raw_salesforce.account and .contact holding exactly these rows,
+    and marts.contacts_to_score built from them for ``as_of`` (30-day window)."""
     with duckdb.connect(str(path)) as con:
         create_raw_tables(con)
         insert_rows(con, "Account", accounts)
         insert_rows(con, "Contact", contacts)
+    if dbt:
+        build_scoring_inputs(path, as_of=as_of, days=30)
+    else:
+        write_inputs(path, as_of=as_of)
     return path
+
+
+def write_inputs(path: Path, *, as_of: dt.date = AS_OF, days: int = 30) -> None:
+    """(Re)write marts.contacts_to_score from every raw contact, joined to its account by
+    id, in the model's columns: the interface the scoring step reads, not the model."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            """
+            create or replace table marts.contacts_to_score as
+            select
+                contact.id as contact_id,
+                contact.name as contact_name,
+                contact.created_date::timestamp as created_at,
+                account.id as account_id,
+                account.name as company_name,
+                account.website,
+                account.industry,
+                account.number_of_employees as employees,
+                account.annual_revenue,
+                account.description,
+                contact.title,
+                contact.email,
+                contact.lead_source,
+                'exact' as input_point_in_time,
+                null::varchar as inputs_edited_after,
+                null::varchar as inputs_rebuilt,
+                'flag' as point_in_time_mode,
+                $as_of::date as as_of,
+                $days::bigint as window_days
+            from raw_salesforce.contact as contact
+            left join raw_salesforce.account as account on contact.account_id = account.id
+            """,
+            {"as_of": as_of, "days": days},
+        )
 
 
 def simple_org(path: Path, n: int) -> Path:

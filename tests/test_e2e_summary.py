@@ -25,6 +25,7 @@ import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from extract.demo.generate import generate_org
+from tests.stages import score as make_score
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 20)
@@ -53,7 +54,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     py = sys.executable
     run([py, "-m", "extract", "--org", str(org)], env)
-    run([py, "-m", "scoring", "--as-of", AS_OF.isoformat(), "--days", str(WINDOW)], env)
+    make_score(env, as_of=AS_OF, days=WINDOW)
     dbt = str(Path(sys.executable).parent / "dbt")
     run([dbt, "build", "--quiet", "--vars", f'{{"as_of": "{AS_OF}"}}'], env, ROOT / "dbt_project")
     return db

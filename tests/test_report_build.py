@@ -28,6 +28,7 @@ from reports.data import load
 from reports.stats import roc_points, trapezoid_area
 from reports.verdict import verdict_sentence
 from tests.cdp import INSTALL_HINT, Chromium, find_chromium
+from tests.stages import score
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "dbt_project"
@@ -78,7 +79,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     py = sys.executable
     run([py, "-m", "extract", "--org", "demo", "--demo-contacts", str(CONTACTS)], env=env)
     inject_scripts(db)
-    run([py, "-m", "scoring", "--no-progress"], env=env)
+    score(env, "--no-progress")
     run(
         [
             str(DBT),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scoring.bench import report, run_bench
+from tests.bench_scoring import report, run_bench
 
 
 def test_run_bench_small() -> None:

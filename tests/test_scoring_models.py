@@ -15,8 +15,9 @@ from scoring import signals as sv
 from scoring.api import QualifyRequest
 from scoring.models import BUSINESS_CONTEXT, DEMOGRAPHIC, MODELS
 from scoring.step import SENT_FIELDS, prepare
-from scoring.synthetic import synthetic_org
-from scoring.warehouse import Window, read_inputs
+from scoring.warehouse import read_inputs
+from tests.stages import build_scoring_inputs
+from tests.synthetic import synthetic_org
 
 TAXONOMY = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "signal_taxonomy.csv"
 
@@ -132,7 +133,8 @@ def synthetic_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, 
     as_of = dt.date(2026, 11, 1)
     with duckdb.connect(str(db)) as con:
         synthetic_org(con, contacts=3000, as_of=as_of)
-    contacts = read_inputs(db, Window(as_of, 30), models=[]).contacts
+    build_scoring_inputs(db, as_of=as_of, days=30)
+    contacts = read_inputs(db, as_of=as_of, days=30, models=[]).contacts
     return [loads(b) for b in prepare(contacts).items]
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from scoring.__main__ import main
 from scoring.config import Settings
-from scoring.errors import ApiUnavailableError, IncompleteRunError
+from scoring.errors import ApiUnavailableError, IncompleteRunError, WarehouseError
 from scoring.progress import progress_path, read_progress, status_update
 from scoring.server import reference_api
 from scoring.step import SENT_FIELDS, check_complete, run
@@ -33,6 +33,7 @@ from tests.scoring_fixtures import (
     qualifications,
     serve,
     simple_org,
+    write_inputs,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,7 @@ def test_window_dedup_deleted_and_missing_accounts(tmp_path: Path, api_url: str)
         tmp_path / "w.duckdb",
         accounts=accounts,
         contacts=[*contacts, stale, resurrected, revived, deleted_later, gone],
+        dbt=True,  # the window, dedupe and deleted rows are the dbt model's
     )
     summary = run(settings(db, api_url, models=("business_context",)))
     rows = {r["contact_id"]: r for r in qualifications(db)}
@@ -165,6 +167,9 @@ def test_output_table_contract(tmp_path: Path, api_url: str) -> None:
         ("business_signals", "VARCHAR"),
         ("status", "VARCHAR"),
         ("error", "VARCHAR"),
+        ("input_point_in_time", "VARCHAR"),
+        ("inputs_edited_after", "VARCHAR"),
+        ("point_in_time_mode", "VARCHAR"),
     ]
     assert pk == ["contact_id", "model", "model_version", "as_of"]
     rows = qualifications(db)
@@ -211,9 +216,10 @@ def test_rerun_is_idempotent_and_scores_only_what_is_missing(tmp_path: Path, api
     assert second.sent == 0 and all(m.already_scored == 20 for m in second.models)
     assert qualifications(db) == before
     with duckdb.connect(str(db)) as con:
-        from scoring.synthetic import insert_rows
+        from tests.synthetic import insert_rows
 
         insert_rows(con, "Contact", [contact(100, account_id=None, email="new@newco.io")])
+    write_inputs(db)
     third = run(settings(db, api_url, limit=1))
     assert third.sent == 2
     assert run(settings(db, api_url)).sent == 0
@@ -224,6 +230,9 @@ def test_rerun_is_idempotent_and_scores_only_what_is_missing(tmp_path: Path, api
 def test_a_new_as_of_is_a_separate_backtest(tmp_path: Path, api_url: str) -> None:
     db = simple_org(tmp_path / "w.duckdb", 5)
     run(settings(db, api_url))
+    with pytest.raises(WarehouseError, match="was built for AS_OF=2026-11-01 DAYS=30"):
+        run(settings(db, api_url, as_of=AS_OF + dt.timedelta(days=1)))
+    write_inputs(db, as_of=AS_OF + dt.timedelta(days=1))
     run(settings(db, api_url, as_of=AS_OF + dt.timedelta(days=1)))
     assert count(db, f"as_of = date '{AS_OF}'") == 10
     assert count(db) == 20

@@ -32,6 +32,7 @@ import duckdb
 import pytest
 
 from tests.spark_fixtures import export_parquet
+from tests.stages import score
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "dbt_project"
@@ -85,7 +86,7 @@ def build_warehouse(db: Path, as_of: dt.date) -> None:
     env = clean_env(BACKTEST_DB=str(db), BACKTEST_AS_OF=as_of.isoformat())
     python = str(BIN / "python")
     run([python, "-m", "extract", "--org", "demo", "--demo-contacts", str(CONTACTS)], env=env)
-    run([python, "-m", "scoring"], env=env)
+    score(env)
     con = duckdb.connect(str(db))
     try:
         con.execute(f'drop table raw_salesforce."{MISSING_TABLE}"')

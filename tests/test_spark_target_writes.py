@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from extract.salesforce.objects import OBJECTS
+from tests.stages import score
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     }
     for env in (duck, spark):
         run(["-m", "extract", "--demo-contacts", "500"], env)
-        run(["-m", "scoring"], env)
+        score(env)  # its input built by dbt on DuckDB over the raw views, for speed
     return Path(duck["BACKTEST_DB"]), Path(spark["BACKTEST_DB"]), work / "parquet"
 
 

@@ -9,7 +9,15 @@
         {{ return('') }}
     {%- endif -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', raw) -%}
-        {{ exceptions.raise_compiler_error("var('as_of') must be YYYY-MM-DD or empty (today), got '" ~ raw ~ "'") }}
+        {{ exceptions.raise_compiler_error("var('as_of') (AS_OF) must be YYYY-MM-DD or empty (today), got '" ~ raw ~ "'") }}
+    {%- endif -%}
+    {#- run_started_at is UTC; the linter's templater has no such variable. -#}
+    {%- set today = (run_started_at if run_started_at is defined else modules.datetime.datetime.utcnow()).strftime('%Y-%m-%d') -%}
+    {%- if raw > today -%}
+        {{ exceptions.raise_compiler_error(
+            "var('as_of') (AS_OF) is " ~ raw ~ ", after today (" ~ today ~ ", UTC): a backtest "
+            ~ "can only be judged at a date that has passed. Leave AS_OF empty for today."
+        ) }}
     {%- endif -%}
     {{ return(raw) }}
 {%- endmacro %}
@@ -31,5 +39,24 @@
 
 {# Exclusive lower bound of the backtest window: as_of - window_days, as a date. #}
 {% macro window_start_exclusive() -%}
-    cast({{ dbt.dateadd('day', -1 * (var('window_days') | int), as_of_date()) }} as date)
+    cast({{ dbt.dateadd('day', -1 * days_var('window_days'), as_of_date()) }} as date)
+{%- endmacro %}
+
+{#
+    A whole-number var (window_days, maturity_days, attribution_window_days), checked:
+    dbt's `| int` turns 'abc' or '' into 0, which would silently empty every mart.
+#}
+{% macro days_var(name, minimum=1) -%}
+    {%- set raw = var(name) | string | trim -%}
+    {%- set setting = {
+        'window_days': 'DAYS', 'maturity_days': 'MATURITY_DAYS',
+        'attribution_window_days': 'ATTRIBUTION_DAYS',
+    }.get(name, name) -%}
+    {%- if not modules.re.match('^[0-9]+$', raw) or (raw | int) < minimum -%}
+        {{ exceptions.raise_compiler_error(
+            "var('" ~ name ~ "') (" ~ setting ~ ") must be a whole number of days, at least "
+            ~ minimum ~ ", got '" ~ raw ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(raw | int) }}
 {%- endmacro %}

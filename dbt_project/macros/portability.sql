@@ -151,3 +151,16 @@
 {% macro default__join_non_null(separator, expressions) -%}
     nullif(concat_ws('{{ separator }}', {{ expressions | join(', ') }}), '')
 {%- endmacro %}
+
+{# A cast that yields null instead of failing on text that is not of the type. #}
+{% macro try_cast(expression, type) -%}
+    {{ return(adapter.dispatch('try_cast')(expression, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+
+{% macro postgres__try_cast(expression, type) -%}
+    cast({{ expression }} as {{ type }})
+{%- endmacro %}

@@ -87,14 +87,14 @@
     Keep the newest version of each record (highest SystemModstamp, then latest dlt load)
     and drop deleted ones. Renders a full query over `relation_sql` (a CTE name).
 #}
-{% macro newest_version(relation_sql, id_column='id', has_is_deleted=true) -%}
+{% macro newest_version(relation_sql, id_column='id', has_is_deleted=true, modstamp='system_modstamp') -%}
     select *
     from (
         select
             {{ relation_sql }}.*,
             row_number() over (
                 partition by {{ id_column }}
-                order by system_modstamp desc nulls last, _dlt_load_id desc nulls last
+                order by {{ modstamp }} desc nulls last, _dlt_load_id desc nulls last
             ) as version_rank
         from {{ relation_sql }}
         where {{ id_column }} is not null
@@ -103,4 +103,53 @@
     {%- if has_is_deleted %}
         and not coalesce(is_deleted, false)
     {%- endif %}
+{%- endmacro %}
+
+{#
+    A field-history object (AccountHistory, ContactHistory, OpportunityFieldHistory): one row
+    per change of a tracked field, newest load per id, deleted rows dropped. `field_key` is
+    the field's name folded (lowercase, no underscores) so that `NextStep`, `next_step` and
+    `Loss_Reason__c` / `loss_reason_c` meet. Rows Salesforce writes without a field change
+    (`created`, and `locked`/`unlocked` etc.) keep their name and match no sent field.
+    `has_values` is false where Salesforce recorded the change without its values (long text
+    areas such as Description): such a change cannot be undone.
+#}
+{% macro field_history_staging(source_table, parent_column) -%}
+with
+
+source as (
+
+    {{ source_columns(source('salesforce', source_table), {
+        'id': 'id', parent_column: 'id', 'field': 'string', 'data_type': 'string',
+        'old_value': 'string', 'new_value': 'string', 'created_by_id': 'id',
+        'created_date': 'datetime', 'is_deleted': 'bool', '_dlt_load_id': 'string',
+    }) }}
+
+),
+
+newest as (
+
+    {{ newest_version('source', modstamp='created_date') }}
+
+),
+
+renamed as (
+
+    select
+        {{ sf_id('id') }} as history_id,
+        {{ sf_id(parent_column) }} as {{ parent_column }},
+        field as field_name,
+        lower(replace(field, '_', '')) as field_key,
+        data_type,
+        old_value,
+        new_value,
+        old_value is not null or new_value is not null as has_values,
+        created_date as changed_at
+
+    from newest
+    where field is not null and created_date is not null
+
+)
+
+select * from renamed
 {%- endmacro %}

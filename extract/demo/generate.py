@@ -491,6 +491,10 @@ _PROGRESS_NEXT = (
     "Schedule exec alignment call",
     "Pilot kickoff",
 )
+#: Bumped whenever the generated files change shape (objects, fields): a cached demo org
+#: made by another version is generated again.
+GENERATOR_VERSION = 2
+
 _OPP_PRODUCTS = ("New Business", "Pilot", "Expansion", "Annual Subscription", "Proof of Concept")
 _OPP_TYPES = (
     ("New Customer", 70),

@@ -198,10 +198,12 @@ def _query_error(code: str, message: str, soql: str) -> QueryError:
     missing = _NO_SUCH_COLUMN.search(message)
     if code == "INVALID_FIELD" and missing:
         field, entity = missing.groups()
-        return QueryError(
+        error = QueryError(
             f"The org has no field {entity}.{field} (INVALID_FIELD). Remove {field} from "
             f"the configured extra fields of {entity} in .dlt/config.toml, or check the "
             "field's API name and your user's field-level security."
         )
+        error.field = field
+        return error
     first_line = " ".join(message.split())[:300]
     return QueryError(f"Salesforce rejected the query ({code or 'error'}): {first_line}\n  {soql}")

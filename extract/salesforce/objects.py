@@ -48,6 +48,9 @@ class SObject:
     #: The incremental cursor: ``SystemModstamp``, or ``CreatedDate`` for field-history
     #: objects (their rows are never edited, and they have no ``SystemModstamp``).
     cursor_field: str = "SystemModstamp"
+    #: Fields older API versions or restricted users may not see: on INVALID_FIELD the
+    #: query is repeated without them and they load as null (with a warning).
+    optional: frozenset[str] = field(default_factory=frozenset)
     #: Data Export only: the object's rows may instead come from ``EntityHistory.csv``,
     #: filtered on ``ParentSobjectType`` (see ``extract.salesforce.export``).
     entity_history_parent: str | None = None
@@ -57,9 +60,12 @@ class SObject:
         """The raw column of the cursor field."""
         return column_name(self.cursor_field)
 
-    def rest_fields(self, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
-        """The SOQL select list: default fields minus export-only ones, plus extras."""
-        names = [f for f in self.fields if f not in self.export_only]
+    def rest_fields(
+        self, extra: list[str] | tuple[str, ...] = (), *, without: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """The SOQL select list: default fields minus export-only ones (and ``without``),
+        plus extras."""
+        names = [f for f in self.fields if f not in self.export_only and f not in without]
         return names + [f for f in extra if f not in self.fields]
 
     def all_fields(self, extra: list[str] | tuple[str, ...] = ()) -> dict[str, FieldType]:
@@ -221,6 +227,7 @@ OBJECTS: dict[str, SObject] = {
                 **_AUDIT,
             },
             export_only=frozenset({"StageSortOrder"}),
+            optional=frozenset({"ContactId", "LastStageChangeDate"}),
         ),
         SObject(
             "OpportunityHistory",

@@ -22,7 +22,7 @@ import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
-from extract.errors import ApiLimitError, AuthError, ExtractError, TransportError
+from extract.errors import ApiLimitError, AuthError, ExtractError, QueryError, TransportError
 from extract.salesforce.arrow import arrow_schema, records_to_table
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import ExportFile, read_export_tables
@@ -129,13 +129,28 @@ def rest_source(
         fields = obj.all_fields(extra)
 
         def pages(since: datetime) -> Iterator[pa.Table]:
-            soql = (
-                f"SELECT {', '.join(obj.rest_fields(extra))} FROM {obj.name} "
-                f"WHERE {obj.cursor_field} >= {soql_datetime(since)} "
-                f"ORDER BY {obj.cursor_field} ASC, Id ASC"
-            )
-            for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
-                yield records_to_table(obj, records, fields=fields)
+            without: frozenset[str] = frozenset()
+            while True:
+                soql = (
+                    f"SELECT {', '.join(obj.rest_fields(extra, without=without))} "
+                    f"FROM {obj.name} WHERE {obj.cursor_field} >= {soql_datetime(since)} "
+                    f"ORDER BY {obj.cursor_field} ASC, Id ASC"
+                )
+                try:
+                    for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
+                        yield records_to_table(obj, records, fields=fields)
+                    return
+                except QueryError as exc:
+                    if exc.field not in obj.optional or exc.field in without:
+                        raise
+                    # Before any page was yielded: the first page is where the field fails.
+                    log.warning(
+                        "%s.%s is not visible in this org (API version or field-level "
+                        "security): loaded as null",
+                        obj.name,
+                        exc.field,
+                    )
+                    without = without | {exc.field}
 
         return pages
 

@@ -1,6 +1,7 @@
--- A contact's opportunities: by contact role first; else the opportunity its converted lead
--- points to; else its account's opportunities created within attribution_window_days after
--- the contact. Only records created by as_of count, and never an opportunity created before
+-- A contact's opportunities: by contact role first; else the opportunities opened from it
+-- (Opportunity.ContactId, newer orgs); else the opportunity its converted lead points to;
+-- else its account's opportunities created within attribution_window_days after the
+-- contact. Only records created by as_of count, and never an opportunity created before
 -- the contact.
 with
 
@@ -48,12 +49,27 @@ by_contact_role as (
 
 ),
 
-by_converted_lead as (
+by_opportunity_contact as (
 
     select
         contacts.contact_id,
         opportunities.opportunity_id,
         2 as attribution_priority,
+        'opportunity_contact' as attribution_method
+
+    from opportunities
+    inner join contacts
+        on opportunities.contact_id = contacts.contact_id
+    where opportunities.created_at >= contacts.created_at
+
+),
+
+by_converted_lead as (
+
+    select
+        contacts.contact_id,
+        opportunities.opportunity_id,
+        3 as attribution_priority,
         'converted_lead' as attribution_method
 
     from leads
@@ -70,7 +86,7 @@ by_account_window as (
     select
         contacts.contact_id,
         opportunities.opportunity_id,
-        3 as attribution_priority,
+        4 as attribution_priority,
         'account_window' as attribution_method
 
     from contacts
@@ -79,13 +95,15 @@ by_account_window as (
     where
         opportunities.created_at >= contacts.created_at
         and opportunities.created_at
-        < {{ add_days(var('attribution_window_days') | int, 'contacts.created_at') }}
+        < {{ add_days(days_var('attribution_window_days', 0), 'contacts.created_at') }}
 
 ),
 
 candidates as (
 
     select * from by_contact_role
+    union all
+    select * from by_opportunity_contact
     union all
     select * from by_converted_lead
     union all

@@ -45,10 +45,12 @@ final as (
         windowed.lead_source,
         windowed.created_at,
         windowed.created_on,
+        windowed.last_modified_at,
         {{ dbt.datediff('windowed.created_on', as_of_date(), 'day') }} as contact_age_days,
         {{ dbt.datediff('windowed.created_on', as_of_date(), 'day') }}
-        >= {{ var('maturity_days') | int }} as is_mature,
+        >= {{ days_var('maturity_days', 0) }} as is_mature,
         accounts.account_name,
+        accounts.last_modified_at as account_last_modified_at,
         accounts.industry as account_industry,
         accounts.number_of_employees,
         case

@@ -1,9 +1,12 @@
 -- Alignment between the model and the AE, per contact, model, model version and attributed
 -- opportunity (the formula is in the model's docs):
---   decision_agreement = 1 when is_qualified equals the opportunity's beyond_stage_one, else 0
---                        (null while the contact is pending: the AE has not decided yet);
+--   decision_agreement = 1 when is_qualified equals the contact's AE outcome (progressed on
+--                        any of its opportunities, or not), else 0 (null while the contact
+--                        is pending or undetermined: the AE's decision is not known);
 --   signal_agreement   = Jaccard overlap of the AE's and the model's (signal, polarity) sets,
---                        only where the AE text yields at least one signal;
+--                        only where the AE text yields at least one signal; the AE text of an
+--                        opportunity attributed by the account window (a guess, not a link to
+--                        this contact) is left out, so such rows have no signal agreement;
 --   alignment_score    = 0.5 * decision + 0.5 * signal agreement where it does, else the
 --                        decision agreement alone (has_ae_reasoning false).
 with
@@ -61,7 +64,10 @@ deals as (
         qualifications.score,
         qualifications.is_qualified,
         opportunities.is_beyond_stage_one,
-        contacts.is_pending
+        contacts.is_progressed as is_contact_progressed,
+        contacts.is_pending,
+        contacts.is_undetermined,
+        contacts.is_decided
 
     from qualifications
     inner join attributions
@@ -88,6 +94,7 @@ signal_sides as (
     from deals
     inner join ae_signals
         on deals.opportunity_id = ae_signals.opportunity_id
+    where deals.attribution_method <> 'account_window'
 
     union all
 
@@ -156,8 +163,12 @@ scored as (
         deals.score,
         deals.is_qualified,
         deals.is_beyond_stage_one,
+        deals.is_contact_progressed,
         deals.is_pending,
+        deals.is_undetermined,
+        deals.is_decided,
         coalesce(reasoned.has_ae_text, false) as has_ae_text,
+        coalesce(reasoned.ae_text_point_in_time, 'exact') as ae_text_point_in_time,
         cast(coalesce(signal_overlap.ae_signal_count, 0) as {{ dbt.type_bigint() }}) as ae_signal_count,
         cast(coalesce(signal_overlap.model_signal_count, 0) as {{ dbt.type_bigint() }}) as model_signal_count,
         cast(coalesce(signal_overlap.shared_signal_count, 0) as {{ dbt.type_bigint() }}) as shared_signal_count,
@@ -166,8 +177,8 @@ scored as (
         signal_overlap.model_only_signals,
         coalesce(signal_overlap.ae_signal_count, 0) > 0 as has_ae_reasoning,
         case
-            when deals.is_pending then null
-            when deals.is_qualified = deals.is_beyond_stage_one then 1
+            when not deals.is_decided then null
+            when deals.is_qualified = deals.is_contact_progressed then 1
             else 0
         end as decision_agreement
 

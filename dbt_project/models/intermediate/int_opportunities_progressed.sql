@@ -1,5 +1,8 @@
 -- Progression of every opportunity created by as_of, on the stage ladder, from the stage
--- history by as_of (or, for an opportunity without any history row, its current stage).
+-- history by as_of. An opportunity without any history row is judged by its current stage
+-- only when that stage cannot have changed after as_of (LastStageChangeDate, else
+-- LastModifiedDate, before as_of + 1 day); otherwise its stage as of as_of is unknown
+-- (progression_status 'unknown'), never a negative.
 with
 
 opportunities as (
@@ -63,6 +66,26 @@ stage_events as (
     where
         history_counts.opportunity_id is null
         and opportunities.stage_name is not null
+        and coalesce(opportunities.last_stage_changed_at, opportunities.last_modified_at)
+        < {{ as_of_cutoff() }}
+
+),
+
+-- No history, and the current stage was set (or may have been set) after as_of.
+stage_unknown as (
+
+    select opportunities.opportunity_id
+
+    from opportunities
+    left join history_counts
+        on opportunities.opportunity_id = history_counts.opportunity_id
+    where
+        history_counts.opportunity_id is null
+        and not coalesce(
+            coalesce(opportunities.last_stage_changed_at, opportunities.last_modified_at)
+            < {{ as_of_cutoff() }},
+            false
+        )
 
 ),
 
@@ -172,7 +195,14 @@ final as (
         opportunities.amount,
         opportunities.created_at,
         opportunities.stage_name as current_stage_name,
+        opportunities.last_stage_changed_at,
         coalesce(progress.has_stage_history, false) as has_stage_history,
+        stage_unknown.opportunity_id is not null as is_stage_as_of_unknown,
+        case
+            when stage_unknown.opportunity_id is not null then 'unknown'
+            when progress.is_beyond_stage_one then 'progressed'
+            else 'not progressed'
+        end as progression_status,
         latest.stage_as_of,
         coalesce(latest.is_closed_as_of, false) as is_closed_as_of,
         coalesce(latest.is_won_as_of, false) as is_won_as_of,
@@ -201,6 +231,8 @@ final as (
         on opportunities.opportunity_id = highest.opportunity_id
     left join unknown_stages
         on opportunities.opportunity_id = unknown_stages.opportunity_id
+    left join stage_unknown
+        on opportunities.opportunity_id = stage_unknown.opportunity_id
 
 )
 

@@ -1,5 +1,5 @@
 -- One row per model and model version scored for as_of: counts, the confusion matrix over
--- decided (non-pending) contacts, and the metrics defined in the column docs.
+-- decided (not pending, not undetermined) contacts, and the metrics defined in the column docs.
 {%- set z = 1.96 %}
 
 with
@@ -45,7 +45,7 @@ decided as (
         case when ae_progressed then 1 else 0 end as label
 
     from outcomes
-    where not is_pending
+    where is_decided
 
 ),
 
@@ -58,7 +58,8 @@ counts as (
         sum(case when is_qualified then 1 else 0 end) as model_qualified,
         sum(case when is_qualified then 0 else 1 end) as model_not_qualified,
         sum(case when is_pending then 1 else 0 end) as pending_contacts,
-        sum(case when is_pending then 0 else 1 end) as decided_contacts,
+        sum(case when is_undetermined then 1 else 0 end) as undetermined_contacts,
+        sum(case when is_decided then 1 else 0 end) as decided_contacts,
         sum(case when ae_progressed then 1 else 0 end) as deals_beyond_stage_one,
         sum(case when outcome = 'TP' then 1 else 0 end) as true_positives,
         sum(case when outcome = 'FP' then 1 else 0 end) as false_positives,
@@ -66,7 +67,7 @@ counts as (
         sum(case when outcome = 'FN' then 1 else 0 end) as false_negatives,
         sum(
             case
-                when is_pending then null
+                when not is_decided then null
                 when ae_progressed then (qualification_score - 1) * (qualification_score - 1)
                 else qualification_score * qualification_score
             end
@@ -185,6 +186,7 @@ joined as (
         cast(coalesce(counts.model_qualified, 0) as {{ dbt.type_bigint() }}) as model_qualified,
         cast(coalesce(counts.model_not_qualified, 0) as {{ dbt.type_bigint() }}) as model_not_qualified,
         cast(coalesce(counts.pending_contacts, 0) as {{ dbt.type_bigint() }}) as pending_contacts,
+        cast(coalesce(counts.undetermined_contacts, 0) as {{ dbt.type_bigint() }}) as undetermined_contacts,
         cast(coalesce(counts.decided_contacts, 0) as {{ dbt.type_bigint() }}) as decided_contacts,
         cast(coalesce(counts.deals_beyond_stage_one, 0) as {{ dbt.type_bigint() }}) as deals_beyond_stage_one,
         cast(coalesce(counts.true_positives, 0) as {{ dbt.type_bigint() }}) as true_positives,
@@ -241,14 +243,15 @@ final as (
         cast(model as {{ dbt.type_string() }}) as model,
         cast(model_version as {{ dbt.type_string() }}) as model_version,
         {{ as_of_date() }} as as_of,
-        cast({{ var('window_days') | int }} as {{ dbt.type_bigint() }}) as window_days,
+        cast({{ days_var('window_days') }} as {{ dbt.type_bigint() }}) as window_days,
         cast({{ dbt.dateadd('day', 1, window_start_exclusive()) }} as date) as window_start,
-        cast({{ var('maturity_days') | int }} as {{ dbt.type_bigint() }}) as maturity_days,
-        cast({{ var('attribution_window_days') | int }} as {{ dbt.type_bigint() }}) as attribution_window_days,
+        cast({{ days_var('maturity_days', 0) }} as {{ dbt.type_bigint() }}) as maturity_days,
+        cast({{ days_var('attribution_window_days', 0) }} as {{ dbt.type_bigint() }}) as attribution_window_days,
         total_contacts,
         model_qualified,
         model_not_qualified,
         pending_contacts,
+        undetermined_contacts,
         decided_contacts,
         deals_beyond_stage_one,
         true_positives,

@@ -1,5 +1,6 @@
 -- One row per contact in the window, model and model version: the model's decision against
--- the AE outcome. Pending contacts are shown but carry no label (ae_progressed is null).
+-- the AE outcome. Pending and undetermined contacts are shown but carry no label
+-- (ae_progressed is null) and stay out of the confusion matrix.
 with
 
 qualifications as (
@@ -27,6 +28,9 @@ joined as (
         qualifications.is_qualified,
         qualifications.confidence,
         contacts.is_pending,
+        contacts.is_undetermined,
+        contacts.is_decided,
+        contacts.unknown_stage_opportunities,
         contacts.is_progressed,
         contacts.ae_outcome,
         contacts.attributed_opportunities,
@@ -55,10 +59,13 @@ final as (
         cast(score as {{ type_double() }}) as qualification_score,
         is_qualified,
         confidence,
-        case when is_pending then null else is_progressed end as ae_progressed,
+        case when is_decided then is_progressed end as ae_progressed,
         is_pending,
+        is_undetermined,
+        is_decided,
         ae_outcome,
         case
+            when is_undetermined then 'undetermined'
             when is_pending then 'pending'
             when is_qualified and is_progressed then 'TP'
             when is_qualified then 'FP'
@@ -68,6 +75,7 @@ final as (
         attributed_opportunities,
         attribution_method,
         progressed_opportunities,
+        unknown_stage_opportunities,
         first_progressed_at,
         has_won_opportunity,
         has_late_stage_opportunity,

@@ -38,6 +38,7 @@ joined as (
         opportunities.is_closed_at_stage_one,
         opportunities.has_unknown_stage,
         opportunities.unknown_stage_names,
+        opportunities.is_stage_as_of_unknown,
         users.user_name as ae_owner,
         reasoned.ae_reasoning
 
@@ -57,11 +58,12 @@ noted as (
         *,
         {{ dbt.concat([
             "case"
-            ~ " when is_pending then 'Pending: the contact is younger than " ~ var('maturity_days') ~ " days and the deal has not left Stage 1 yet, so the AE decision is not known.'"
-            ~ " when is_qualified and is_beyond_stage_one then 'Agreement: the model qualified the contact and the AE progressed this deal.'"
-            ~ " when is_qualified then 'Disagreement: the model qualified the contact but the AE did not progress this deal.'"
-            ~ " when is_beyond_stage_one then 'Disagreement: the model did not qualify the contact but the AE progressed this deal.'"
-            ~ " else 'Agreement: the model did not qualify the contact and the AE did not progress this deal.' end",
+            ~ " when is_undetermined then 'Undetermined: a deal of this contact has no stage history and its stage changed after the as-of date, so the AE decision is not known.'"
+            ~ " when is_pending then 'Pending: the contact is younger than " ~ days_var('maturity_days', 0) ~ " days and no deal has left Stage 1 yet, so the AE decision is not known.'"
+            ~ " when is_qualified and is_contact_progressed then 'Agreement: the model qualified the contact and the AE progressed it (on this or another deal).'"
+            ~ " when is_qualified then 'Disagreement: the model qualified the contact but the AE progressed none of its deals.'"
+            ~ " when is_contact_progressed then 'Disagreement: the model did not qualify the contact but the AE progressed it (on this or another deal).'"
+            ~ " else 'Agreement: the model did not qualify the contact and the AE progressed none of its deals.' end",
             "' Stage at as_of: '",
             "coalesce(stage_as_of, 'none')",
             "'; furthest: '",
@@ -69,6 +71,7 @@ noted as (
             "'.'",
             "case when has_unknown_stage then " ~ dbt.concat(["' Unknown stages (not counted): '", "unknown_stage_names", "'.'"]) ~ " else '' end",
             "case"
+            ~ " when attribution_method = 'account_window' then ' Attributed through the account, not the contact: its AE text is not compared, alignment is the decision agreement alone.'"
             ~ " when not has_ae_text then ' No AE reasoning on the opportunity: alignment is the decision agreement alone.'"
             ~ " when not has_ae_reasoning then ' The AE reasoning matches no taxonomy signal: alignment is the decision agreement alone.'"
             ~ " else " ~ dbt.concat([
@@ -89,7 +92,7 @@ final as (
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         cast(model as {{ dbt.type_string() }}) as model,
         cast(model_version as {{ dbt.type_string() }}) as model_version,
-        is_beyond_stage_one as beyond_stage_one,
+        case when not is_stage_as_of_unknown then is_beyond_stage_one end as beyond_stage_one,
         cast(ae_owner as {{ dbt.type_string() }}) as ae_owner,
         cast(ae_reasoning as {{ dbt.type_string() }}) as ae_progression_reason,
         alignment_score,
@@ -104,7 +107,9 @@ final as (
         cast(score as {{ type_double() }}) as qualification_score,
         is_qualified,
         is_pending,
+        is_undetermined,
         has_ae_text,
+        ae_text_point_in_time,
         has_ae_reasoning,
         cast(decision_agreement as {{ dbt.type_bigint() }}) as decision_agreement,
         signal_agreement,

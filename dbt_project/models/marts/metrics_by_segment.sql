@@ -139,7 +139,7 @@ counted as (
         segment_type,
         segment_value,
         count(*) as total_contacts,
-        sum(case when is_pending then 1 else 0 end) as pending_contacts,
+        sum(case when is_decided then 0 else 1 end) as pending_contacts,
         sum(case when is_qualified then 1 else 0 end) as model_qualified,
         sum(case when ae_progressed then 1 else 0 end) as progressed_contacts,
         sum(case when outcome = 'TP' then 1 else 0 end) as true_positives,

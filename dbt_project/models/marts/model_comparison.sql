@@ -18,7 +18,7 @@ summary as (
 outcomes as (
 
     select * from {{ ref('contact_outcomes') }}
-    where not is_pending
+    where is_decided
 
 ),
 

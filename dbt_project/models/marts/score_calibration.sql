@@ -1,11 +1,11 @@
--- Calibration and lift by score decile over decided (non-pending) contacts, per model.
+-- Calibration and lift by score decile over decided (not pending, not undetermined) contacts, per model.
 -- Decile 10 holds the highest scores; cumulative gain counts from the top decile down.
 with
 
 outcomes as (
 
     select * from {{ ref('contact_outcomes') }}
-    where not is_pending
+    where is_decided
 
 ),
 

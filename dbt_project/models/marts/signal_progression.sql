@@ -21,7 +21,7 @@ base_rates as (
         model,
         model_version,
         sum(case when ae_progressed then 1 else 0 end) as progressed_contacts,
-        sum(case when is_pending then 0 else 1 end) as decided_contacts
+        sum(case when is_decided then 1 else 0 end) as decided_contacts
 
     from outcomes
     group by model, model_version
@@ -37,6 +37,7 @@ tagged as (
         signals.polarity,
         signals.category,
         outcomes.is_pending,
+        outcomes.is_decided,
         outcomes.is_qualified,
         outcomes.ae_progressed,
         outcomes.qualification_score
@@ -59,8 +60,8 @@ counted as (
         polarity,
         category,
         count(*) as total_contacts,
-        sum(case when is_pending then 1 else 0 end) as pending_contacts,
-        sum(case when is_pending then 0 else 1 end) as decided_contacts,
+        sum(case when is_decided then 0 else 1 end) as pending_contacts,
+        sum(case when is_decided then 1 else 0 end) as decided_contacts,
         sum(case when ae_progressed then 1 else 0 end) as progressed_contacts,
         sum(case when is_qualified then 1 else 0 end) as model_qualified,
         avg(qualification_score) as mean_score

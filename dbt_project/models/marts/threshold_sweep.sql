@@ -34,25 +34,25 @@ swept as (
         count(*) as total_contacts,
         sum(case when outcomes.qualification_score >= thresholds.threshold then 1 else 0 end) as qualified_contacts,
         sum(
-            case when not outcomes.is_pending and outcomes.qualification_score >= thresholds.threshold
+            case when outcomes.is_decided and outcomes.qualification_score >= thresholds.threshold
                     and outcomes.ae_progressed then 1
                 else 0
             end
         ) as true_positives,
         sum(
-            case when not outcomes.is_pending and outcomes.qualification_score >= thresholds.threshold
+            case when outcomes.is_decided and outcomes.qualification_score >= thresholds.threshold
                     and not outcomes.ae_progressed then 1
                 else 0
             end
         ) as false_positives,
         sum(
-            case when not outcomes.is_pending and outcomes.qualification_score < thresholds.threshold
+            case when outcomes.is_decided and outcomes.qualification_score < thresholds.threshold
                     and outcomes.ae_progressed then 1
                 else 0
             end
         ) as false_negatives,
         sum(
-            case when not outcomes.is_pending and outcomes.qualification_score < thresholds.threshold
+            case when outcomes.is_decided and outcomes.qualification_score < thresholds.threshold
                     and not outcomes.ae_progressed then 1
                 else 0
             end

@@ -5,6 +5,7 @@
     'stage_sort_order': 'int', 'amount': 'double', 'probability': 'double',
     'close_date': 'date', 'is_closed': 'bool', 'is_won': 'bool', 'type': 'string',
     'lead_source': 'string', 'description': 'string', 'next_step': 'string',
+    'contact_id': 'id', 'last_stage_change_date': 'datetime',
     'owner_id': 'id', 'is_deleted': 'bool', 'created_date': 'datetime',
     'last_modified_date': 'datetime', 'system_modstamp': 'datetime',
     '_dlt_load_id': 'string',
@@ -37,6 +38,7 @@ renamed as (
         {{ sf_id('id') }} as opportunity_id,
         {{ sf_id('account_id') }} as account_id,
         {{ sf_id('owner_id') }} as owner_id,
+        {{ sf_id('contact_id') }} as contact_id,
         name as opportunity_name,
         stage_name,
         stage_sort_order,
@@ -53,6 +55,7 @@ renamed as (
             {{ name }},
         {%- endfor %}
         created_date as created_at,
+        last_stage_change_date as last_stage_changed_at,
         last_modified_date as last_modified_at,
         system_modstamp as system_modified_at
 

@@ -16,7 +16,7 @@ its own process, then measures:
   is often faster than httpx's per-request overhead).
 
 Both score every requested model (default both), so contacts/s compare like for like.
-``python -m scoring.bench [--contacts N] [--json]`` prints the figures.
+``python -m tests.bench_scoring [--contacts N] [--json]`` prints the figures.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ import psutil
 from scoring.config import DEFAULT_MODELS
 from scoring.domains import derive_domain
 from scoring.server import reference_api
-from scoring.synthetic import synthetic_org
-from scoring.warehouse import Window, read_inputs
+from scoring.warehouse import read_inputs
+from tests.stages import build_scoring_inputs
+from tests.synthetic import synthetic_org
 
 AS_OF = dt.date(2026, 11, 1)
 DAYS = 30
@@ -63,6 +64,7 @@ def run_bench(
         with duckdb.connect(str(db)) as con:
             in_window = synthetic_org(con, contacts=contacts, as_of=AS_OF, days=DAYS)
         build_s = time.perf_counter() - started
+        build_scoring_inputs(db, as_of=AS_OF, days=DAYS)  # as `make score` does first
         with reference_api(log_file=Path(tmp) / "api.log") as url:
             server = _server_process()
             step = _measure_step(db, url=url, models=models, server=server)
@@ -173,7 +175,11 @@ def _measure_seed(
     """
     with tempfile.TemporaryDirectory(prefix="scoring-seed-") as tmp:
         started = time.perf_counter()
-        contacts = read_inputs(db, Window(AS_OF, DAYS), models=[]).contacts[:sample]
+        inputs = read_inputs(db, as_of=AS_OF, days=DAYS, models=[]).contacts
+        contacts = [
+            {name: values[i] for name, values in inputs.items()}
+            for i in range(min(sample, len(inputs["contact_id"])))
+        ]
         sqlite = sqlite3.connect(Path(tmp) / "backtest_results.db")
         sqlite.execute(
             "create table lead_qualifications (contact_id text, model text, "
@@ -191,7 +197,7 @@ def _measure_seed(
                     sqlite.execute(
                         "insert into lead_qualifications values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
-                            row[0],
+                            row["contact_id"],
                             model,
                             r["score"],
                             r["is_qualified"],
@@ -231,21 +237,13 @@ def _post_new_connection(url: str, path: str, item: dict[str, Any]) -> Any:
         conn.close()
 
 
-def _seed_item(row: tuple[Any, ...]) -> dict[str, Any]:
-    email, title, source = row[2:5]  # INPUT_COLUMNS order
-    company, website, industry, employees, revenue, description = row[7:]
-    domain, _ = derive_domain(email, website)
+def _seed_item(row: dict[str, Any]) -> dict[str, Any]:
+    domain, _ = derive_domain(row["email"], row["website"])
+    keys = "company_name website industry employees annual_revenue description title email"
     return {
         "domain": domain,
-        "company_name": company,
-        "website": website,
-        "industry": industry,
-        "employees": employees,
-        "annual_revenue": revenue,
-        "description": description,
-        "title": title,
-        "email": email,
-        "lead_source": source,
+        **{k: row[k] for k in keys.split()},
+        "lead_source": row["lead_source"],
     }
 
 
@@ -275,8 +273,8 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m scoring.bench``."""
-    parser = argparse.ArgumentParser(prog="python -m scoring.bench", description=__doc__)
+    """``python -m tests.bench_scoring``."""
+    parser = argparse.ArgumentParser(prog="python -m tests.bench_scoring", description=__doc__)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--seed-sample", type=int, default=1_000)
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS))

@@ -1,0 +1,1 @@
+{{ field_history_staging('account_history', 'account_id') }}

@@ -1,0 +1,1 @@
+{{ field_history_staging('contact_history', 'contact_id') }}

@@ -1,0 +1,1 @@
+{{ field_history_staging('opportunity_field_history', 'opportunity_id') }}
