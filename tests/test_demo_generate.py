@@ -161,6 +161,9 @@ def test_ids_are_unique_salesforce_like_and_round_trip(tables: dict[str, Rows]) 
         "OpportunityHistory": "008",
         "OpportunityContactRole": "00K",
         "OpportunityStage": "01J",
+        "AccountHistory": "017",
+        "ContactHistory": "017",
+        "OpportunityFieldHistory": "017",
     }
     for name, prefix in prefixes.items():
         ids = [r["Id"] for r in tables[name]]
@@ -463,6 +466,167 @@ def auc(score: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
+# -- field history ------------------------------------------------------------------------------
+
+HISTORY = {
+    "AccountHistory": ("Account", "AccountId"),
+    "ContactHistory": ("Contact", "ContactId"),
+    "OpportunityFieldHistory": ("Opportunity", "OpportunityId"),
+}
+#: Fields whose history rows carry OldValue and NewValue (long text areas do not).
+WITH_VALUES = {
+    "AccountHistory": {"Name", "Industry", "NumberOfEmployees", "AnnualRevenue", "Type"},
+    "ContactHistory": {"Title", "LeadSource"},
+    "OpportunityFieldHistory": {"NextStep", "StageName"},
+}
+WON_STORY = ("Signed customer after the", "Customer since", "Won in")
+
+
+def chains(tables: dict[str, Rows], name: str) -> dict[tuple[str, str], Rows]:
+    """Each (parent, field)'s value-carrying rows, oldest first (the file order)."""
+    key = HISTORY[name][1]
+    out: dict[tuple[str, str], Rows] = {}
+    for row in tables[name]:
+        if row["Field"] in WITH_VALUES[name]:
+            out.setdefault((row[key], row["Field"]), []).append(row)
+    return out
+
+
+def replay(rows: Rows, current: str) -> str:
+    """Undo the changes newest first from the current value; the value before the first."""
+    value = current
+    for row in reversed(rows):
+        assert row["NewValue"] == value, row
+        assert row["OldValue"] != row["NewValue"], row
+        value = row["OldValue"]
+    return value
+
+
+def first_contact(tables: dict[str, Rows]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in tables["Contact"]:
+        out[c["AccountId"]] = min(out.get(c["AccountId"], MIDNIGHT), c["CreatedDate"])
+    return out
+
+
+def test_field_history_rows_reference_existing_parents(tables: dict[str, Rows]) -> None:
+    users = {u["Id"] for u in tables["User"]}
+    ids: list[str] = []
+    for name, (parent, key) in HISTORY.items():
+        parents = {r["Id"]: r for r in tables[parent]}
+        assert tables[name], name
+        for row in tables[name]:
+            owner = parents[row[key]]
+            assert row["CreatedById"] in users
+            assert owner["CreatedDate"] <= row["CreatedDate"] < MIDNIGHT, (name, row)
+            # Every edit moved the parent's LastModifiedDate (and SystemModstamp).
+            assert row["CreatedDate"] <= owner["LastModifiedDate"], (name, row)
+            assert row["IsDeleted"] == owner["IsDeleted"]
+            assert row["Id"].startswith("017") and row["Id"][15:] == case_safe_suffix(row["Id"])
+        times = [r["CreatedDate"] for r in tables[name]]
+        assert times == sorted(times), name
+        ids += [r["Id"] for r in tables[name]]
+    assert len(set(ids)) == len(ids)
+
+
+def test_tracked_changes_replay_backwards_to_the_old_values(tables: dict[str, Rows]) -> None:
+    for name, (parent, _) in HISTORY.items():
+        current = {r["Id"]: r for r in tables[parent]}
+        found = chains(tables, name)
+        assert {field for _, field in found} == WITH_VALUES[name], name
+        for (pid, field), rows in found.items():
+            assert rows[0]["OldValue"] == replay(rows, current[pid][field])
+    # Employees are raised, never lowered, in this org.
+    for row in tables["AccountHistory"]:
+        if row["Field"] == "NumberOfEmployees" and row["OldValue"]:
+            assert int(row["NewValue"]) > int(row["OldValue"])
+
+
+def test_replayed_values_are_what_converted_leads_carried(tables: dict[str, Rows]) -> None:
+    # A converted lead copied its account's Name and Industry, and its contact's Title, when
+    # the contact arrived: before any later edit. Replaying history must give them back.
+    accounts = {a["Id"]: a for a in tables["Account"]}
+    contacts = {c["Id"]: c for c in tables["Contact"]}
+    account_chains = chains(tables, "AccountHistory")
+    contact_chains = chains(tables, "ContactHistory")
+    checked = 0
+    for lead in tables["Lead"]:
+        if lead["IsConverted"] != "1":
+            continue
+        aid, cid = lead["ConvertedAccountId"], lead["ConvertedContactId"]
+        for field, source, rows, record in (
+            ("Company", "Name", account_chains.get((aid, "Name")), accounts[aid]),
+            ("Industry", "Industry", account_chains.get((aid, "Industry")), accounts[aid]),
+            ("Title", "Title", contact_chains.get((cid, "Title")), contacts[cid]),
+        ):
+            if rows:
+                assert lead[field] == replay(rows, record[source]), (lead["Id"], field)
+                checked += 1
+    assert checked >= 5
+
+
+def test_long_text_and_created_rows_carry_no_values(tables: dict[str, Rows]) -> None:
+    created = {a["Id"]: a["CreatedDate"] for a in tables["Account"]}
+    for name in HISTORY:
+        for row in tables[name]:
+            if row["Field"] in ("Description", "created"):
+                assert row["OldValue"] == row["NewValue"] == "", row
+    rows = tables["AccountHistory"]
+    assert {r["Field"] for r in rows} >= {"created", "Description"}
+    assert all(r["CreatedDate"] == created[r["AccountId"]] for r in rows if r["Field"] == "created")
+    assert not any(r["Field"] == "Website" for r in rows)  # never tracked
+    assert any(r["Field"] == "Description" for r in tables["OpportunityFieldHistory"])
+
+
+def test_accounts_edited_after_their_contacts_arrived(tables: dict[str, Rows]) -> None:
+    first = first_contact(tables)
+    accounts = [a for a in tables["Account"] if a["Id"] in first]
+    with_values, without_values = set(), set()
+    for row in tables["AccountHistory"]:
+        if row["AccountId"] in first and row["CreatedDate"] > first[row["AccountId"]]:
+            if row["Field"] == "Description":
+                without_values.add(row["AccountId"])
+            elif row["Field"] not in ("created", "Type"):
+                with_values.add(row["AccountId"])
+    share = len(with_values | without_values) / len(accounts)
+    assert 0.1 < share < 0.3, share
+    # Descriptions rewritten after the deal was won flatter a model reading them; some of
+    # those edits left a (value-less) history row, others only moved LastModifiedDate.
+    story = [a for a in accounts if a["Description"].startswith(WON_STORY)]
+    assert len(story) >= 10
+    assert all(a["Type"] == "Customer - Direct" for a in story)
+    assert all(a["LastModifiedDate"] > first[a["Id"]] for a in story)
+    tracked = [a for a in story if a["Id"] in without_values]
+    assert 0 < len(tracked) < len(story)
+
+
+def test_last_stage_change_date_agrees_with_history(tables: dict[str, Rows]) -> None:
+    newest: dict[str, str] = {}
+    for row in tables["OpportunityHistory"]:
+        newest[row["OpportunityId"]] = max(newest.get(row["OpportunityId"], ""), row["CreatedDate"])
+    recent = (datetime(2026, 3, 15) - timedelta(days=7)).isoformat(" ")
+    moved_lately = 0
+    for opp in tables["Opportunity"]:
+        change = opp["LastStageChangeDate"]
+        assert opp["CreatedDate"] <= change <= opp["LastModifiedDate"], opp["Id"]
+        if opp["Id"] in newest:
+            assert change == newest[opp["Id"]], opp["Id"]
+        elif change > recent and change > opp["CreatedDate"]:
+            moved_lately += 1
+    # A backtest a week back meets deals without history whose stage moved after its AS_OF.
+    assert moved_lately >= 2, moved_lately
+
+
+def test_stage_name_field_history_follows_opportunity_history(tables: dict[str, Rows]) -> None:
+    stages = {
+        (r["OpportunityId"], r["CreatedDate"]): r["StageName"] for r in tables["OpportunityHistory"]
+    }
+    rows = [r for r in tables["OpportunityFieldHistory"] if r["Field"] == "StageName"]
+    assert rows
+    for row in rows:
+        assert stages[row["OpportunityId"], row["CreatedDate"]] == row["NewValue"]
+
+
 # -- mutations ----------------------------------------------------------------------------------
 
 
@@ -500,6 +664,33 @@ def test_mutate_org_changes_exactly_what_it_reports(tmp_path: Path) -> None:
     assert columns_in(tmp_path, "Contact") == columns_of("Contact")
 
 
+def test_mutate_org_appends_field_history(tmp_path: Path) -> None:
+    generate_org(tmp_path, contacts=500, seed=2, anchor=ANCHOR)
+    before = {r["Id"]: r for r in read(tmp_path, "Contact")}
+    history_before = {name: read(tmp_path, name) for name in HISTORY}
+    accounts_before = {r["Id"] for r in read(tmp_path, "Account")}
+    changed = mutate_org(
+        tmp_path, seed=9, at=datetime(2026, 3, 15, 9, 30), new=30, updated=20, deleted=10
+    )
+    after = {r["Id"]: r for r in read(tmp_path, "Contact")}
+    new_accounts = {r["Id"] for r in read(tmp_path, "Account")} - accounts_before
+    history = {name: read(tmp_path, name) for name in HISTORY}
+    for name, rows in history.items():
+        assert rows[: len(history_before[name])] == history_before[name], name
+    added = history["ContactHistory"][len(history_before["ContactHistory"]) :]
+    assert {r["ContactId"] for r in added} == changed["updated"]
+    for row in added:
+        assert row["Field"] == "Title" and row["CreatedDate"] == "2026-03-15 09:30:00"
+        assert row["OldValue"] == before[row["ContactId"]]["Title"]
+        assert row["NewValue"] == after[row["ContactId"]]["Title"]
+    added = history["AccountHistory"][len(history_before["AccountHistory"]) :]
+    assert {r["AccountId"] for r in added} == new_accounts
+    assert all(r["Field"] == "created" for r in added)
+    assert history["OpportunityFieldHistory"] == history_before["OpportunityFieldHistory"]
+    ids = [r["Id"] for rows in history.values() for r in rows]
+    assert len(set(ids)) == len(ids)
+
+
 def columns_in(org: Path, name: str) -> list[str]:
     with open(org / f"{name}.csv", encoding="utf-8", newline="") as fh:
         return next(csv.reader(fh))
@@ -511,7 +702,7 @@ def test_mutate_org_is_deterministic_and_refuses_the_past(tmp_path: Path) -> Non
     at = datetime(2026, 3, 16, 8, 0, 0)
     for folder in ("a", "b"):
         mutate_org(tmp_path / folder, seed=4, at=at, new=5, updated=5, deleted=5)
-    for name in ("Contact", "Account"):
+    for name in ("Contact", "Account", "ContactHistory", "AccountHistory"):
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (
             tmp_path / "b" / f"{name}.csv"
         ).read_bytes()

@@ -103,7 +103,10 @@ def test_org_changes_arrive_exactly_on_the_next_run(
     new_accounts = len(after["account"]) - len(before["account"])
     assert result.rows["Contact"] == 12 + 7 + 4
     assert result.rows["Account"] == new_accounts
-    assert sum(result.rows.values()) == 23 + new_accounts
+    # Each title change appends a ContactHistory row, each new account a "created" row.
+    assert result.rows["ContactHistory"] == 7
+    assert result.rows["AccountHistory"] == new_accounts
+    assert sum(result.rows.values()) == 23 + 7 + 2 * new_accounts
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
 
         def ids(where: str) -> set[str]:

@@ -3,11 +3,13 @@
 ``generate_org(out_dir, contacts=N, seed=S, anchor=D)`` writes one CSV per object, named by
 API name (``User.csv``, ``Account.csv``, ``Contact.csv``, ``Lead.csv``,
 ``OpportunityStage.csv``, ``Opportunity.csv``, ``OpportunityHistory.csv``,
-``OpportunityContactRole.csv``), in the Data Export format: API field names as header,
-every value double-quoted, booleans ``"0"``/``"1"``, datetimes ``"YYYY-MM-DD HH:MM:SS"``
-(UTC), dates ``"YYYY-MM-DD"``, empty string for null, UTF-8, LF line endings, multi-line
-values. Columns are every field of ``extract.salesforce.objects`` plus ``Loss_Reason__c`` on
-Opportunity and a few junk columns real exports carry (a loader must ignore them).
+``OpportunityContactRole.csv``, and the field history ``AccountHistory.csv``,
+``ContactHistory.csv``, ``OpportunityFieldHistory.csv``), in the Data Export format: API
+field names as header, every value double-quoted, booleans ``"0"``/``"1"``, datetimes
+``"YYYY-MM-DD HH:MM:SS"`` (UTC), dates ``"YYYY-MM-DD"``, empty string for null, UTF-8, LF
+line endings, multi-line values. Columns are every field of ``extract.salesforce.objects``
+plus ``Loss_Reason__c`` on Opportunity and a few junk columns real exports carry (a loader
+must ignore them).
 ``OpportunityStage.csv`` is written although real exports lack it, because the demo server
 serves it over the REST API.
 
@@ -26,6 +28,11 @@ size and seniority beats one reading size, revenue and seniority alone. The AE's
 is written into ``Opportunity.Description``, ``NextStep`` and ``Loss_Reason__c`` with the
 taxonomy's words. ``Account.Type`` becomes "Customer - Direct" after a won deal (a leaky
 field the model must not read).
+
+Records are edited after they were created, as in real orgs, some edits tracked in field
+history (with values, or without for long text), some not: see ``extract.demo.history``.
+Accounts rewritten after their deal was won flatter a model that reads the current values;
+the values contacts saw when they arrived are the old ones.
 
 ``mutate_org`` changes a generated org in place (new, updated and deleted contacts, all
 stamped ``at``) to test incremental loads.
@@ -46,6 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -53,6 +61,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from extract.salesforce.objects import OBJECTS
+
+if TYPE_CHECKING:  # imported where used: extract.demo.history builds on this module
+    from extract.demo import history
 
 DAY = 86_400
 #: Contacts are created over this many days before the anchor (a 30-day window holds ~25%).
@@ -68,6 +79,9 @@ OBJECT_FILES: tuple[str, ...] = (
     "Opportunity",
     "OpportunityHistory",
     "OpportunityContactRole",
+    "AccountHistory",
+    "ContactHistory",
+    "OpportunityFieldHistory",
 )
 
 # -- vocabulary ---------------------------------------------------------------------------------
@@ -654,6 +668,10 @@ _KEY_PREFIX = {
     "OpportunityHistory": "008",
     "OpportunityContactRole": "00K",
     "OpportunityStage": "01J",
+    # Field history rows share one key prefix (see extract.demo.history.ID_BASE).
+    "AccountHistory": "017",
+    "ContactHistory": "017",
+    "OpportunityFieldHistory": "017",
 }
 _POD = "8d0"  # two instance characters and the reserved one
 _FIRST_COUNTER = 7 * 62**5 + 123_456  # ids look like 0018d0000700W7EAAU, not 0018d0000000001
@@ -912,7 +930,7 @@ def _account_descriptions(
 ) -> pa.Array:
     n = len(industry)
     phrase = _take([row[3] for row in _INDUSTRIES], industry)
-    article = _take(["an " if row[3][0] in "aeiou" else "a " for row in _INDUSTRIES], industry)
+    article = _take(["an " if row[3][0] in "aeio" else "a " for row in _INDUSTRIES], industry)
     parts: list[pa.Array | str] = [name, " is ", article, phrase, ". "]
     bands = np.searchsorted([lo for lo, _ in _SIZE_SENTENCES], employees, side="right") - 1
     sizes = _Groups.of([[s + " " if s else "" for s in row[1]] for row in _SIZE_SENTENCES])
@@ -1475,11 +1493,23 @@ def _html_mess(rng: np.random.Generator, text: pa.Array) -> pa.Array:
     return _where(scripted, _cat(text, "<script>alert(1)</script>"), text)
 
 
-def _history(rng: np.random.Generator, opps: _Opportunities, *, end: int) -> dict[str, pa.Array]:
-    """OpportunityHistory rows: one per stage change; some opportunities have none."""
+def _history(
+    rng: np.random.Generator, opps: _Opportunities, *, end: int
+) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
+    """OpportunityHistory rows: one per stage change; some opportunities have none.
+
+    Returns the columns, which opportunities have history rows naming ladder stages only,
+    and each opportunity's newest history row time (-1: none).
+    """
     stages, times, valid = opps.paths
     n = len(stages)
-    valid = valid & ~(rng.random(n) < 0.05)[:, None]  # ~5% of opportunities have no history
+    last = valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
+    recent = (last >= 1) & (times[np.arange(n), last] > end - 10 * DAY)
+    # ~5% of opportunities have no history, more of those whose stage changed in the last
+    # ten days: a backtest a week back then meets deals whose stage moved after its AS_OF.
+    missing = rng.random(n) < np.where(recent, 0.12, 0.05)
+    valid = valid & ~missing[:, None]
+    on_ladder = ~missing
     rows_opp, rows_col = np.nonzero(valid)
     row_stage = [s[0] for s in STAGES]
     stage_name = _take(row_stage, stages[rows_opp, rows_col])
@@ -1501,6 +1531,7 @@ def _history(rng: np.random.Generator, opps: _Opportunities, *, end: int) -> dic
         extra_time.append(times[tail, 0] + DAY)
     if extra_opp:
         e_opp, e_time = np.concatenate(extra_opp), np.concatenate(extra_time)
+        on_ladder[e_opp] = False
         e_names = _take(UNKNOWN_STAGES, np.arange(len(e_opp)) % 2)
         rows_opp = np.concatenate([rows_opp, e_opp])
         row_time = np.concatenate([row_time, e_time])
@@ -1523,7 +1554,9 @@ def _history(rng: np.random.Generator, opps: _Opportunities, *, end: int) -> dic
         "SystemModstamp": _ts(row_time),
         "IsDeleted": _flag(opps.deleted[rows_opp]),
     }
-    return columns
+    last_at = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(last_at, rows_opp, row_time)
+    return columns, on_ladder, last_at
 
 
 def _contact_roles(
@@ -1800,8 +1833,6 @@ def generate_org(
         users=users,
         end=end,
     )
-    counts["Contact"] = _write_object(out_dir, "Contact", ctc.columns)
-
     opps = _opportunities(
         _rng(seed, "opportunities"),
         contacts=ctc,
@@ -1812,20 +1843,25 @@ def generate_org(
         users=users,
         end=end,
     )
-    counts["Account"] = _write_object(
-        out_dir,
-        "Account",
-        _final_accounts(
-            _rng(seed, "account-columns"),
-            acc,
-            ids=acc_ids,
-            owners=_take(users.ids, acc_owner),
-            created=acc_created,
-            opps=opps,
-            has_contacts=np.bincount(acc_idx[acc_idx >= 0], minlength=len(acc)) > 0,
-            end=end,
-        ),
+    stages, _, valid = opps.paths
+    progressed = (valid & (stages >= 1) & (stages != _LOST)).any(axis=1) & ~opps.deleted
+    counts["Contact"], counts["ContactHistory"] = _final_contacts(
+        _rng(seed, "contact-edits"), out_dir, ctc, opps=opps, progressed=progressed, end=end
     )
+    accounts, account_history = _final_accounts(
+        _rng(seed, "account-columns"),
+        acc,
+        ids=acc_ids,
+        owners=_take(users.ids, acc_owner),
+        created=acc_created,
+        opps=opps,
+        contacts=ctc,
+        progressed=progressed,
+        edits_rng=_rng(seed, "account-edits"),
+        end=end,
+    )
+    counts["Account"] = _write_object(out_dir, "Account", accounts)
+    counts["AccountHistory"] = _write_object(out_dir, "AccountHistory", account_history)
     counts["Lead"] = _write_object(
         out_dir,
         "Lead",
@@ -1840,9 +1876,19 @@ def generate_org(
         ),
     )
     counts["OpportunityStage"] = _write_object(out_dir, "OpportunityStage", _stage_columns(end))
+    history, on_ladder, last_history = _history(_rng(seed, "history"), opps, end=end)
+    field_history = _final_opportunities(
+        _rng(seed, "opportunity-edits"),
+        opps,
+        on_ladder=on_ladder,
+        last_history=last_history,
+        end=end,
+    )
     counts["Opportunity"] = _write_object(out_dir, "Opportunity", opps.columns)
-    history = _history(_rng(seed, "history"), opps, end=end)
     counts["OpportunityHistory"] = _write_object(out_dir, "OpportunityHistory", history)
+    counts["OpportunityFieldHistory"] = _write_object(
+        out_dir, "OpportunityFieldHistory", field_history
+    )
     roles = _contact_roles(_rng(seed, "roles"), opps, ctc, end=end)
     counts["OpportunityContactRole"] = _write_object(out_dir, "OpportunityContactRole", roles)
     return {name: counts[name] for name in OBJECT_FILES}
@@ -1921,6 +1967,80 @@ def _contacts(
     return _Contacts(columns, people, acc_idx, created, fit, ids)
 
 
+def _final_contacts(
+    rng: np.random.Generator,
+    out_dir: Path,
+    ctc: _Contacts,
+    *,
+    opps: _Opportunities,
+    progressed: np.ndarray,
+    end: int,
+) -> tuple[int, int]:
+    """Write Contact.csv (titles and lead sources edited since) and ContactHistory.csv."""
+    from extract.demo import history
+
+    promoted = np.zeros(len(ctc.created), dtype=bool)
+    promoted[opps.source[progressed]] = True
+    cols = ctc.columns
+    deleted = np.asarray(pc.equal(cols["IsDeleted"], "1"))
+    edits = history.contact_edits(
+        rng,
+        title=cols["Title"],
+        lead_source=cols["LeadSource"],
+        owners=cols["OwnerId"],
+        created=ctc.created,
+        deleted=deleted,
+        promoted=promoted,
+        end=end,
+    )
+    modified = np.maximum(history.seconds(cols["LastModifiedDate"]), edits.last_edit)
+    stamp = np.maximum(history.seconds(cols["SystemModstamp"]), modified)
+    cols.update(
+        Title=edits.title,
+        LeadSource=edits.lead_source,
+        LastModifiedDate=_ts(modified),
+        SystemModstamp=_ts(stamp),
+    )
+    rows = edits.changes.columns("ContactHistory", ctc.ids, deleted)
+    return _write_object(out_dir, "Contact", cols), _write_object(out_dir, "ContactHistory", rows)
+
+
+def _final_opportunities(
+    rng: np.random.Generator,
+    opps: _Opportunities,
+    *,
+    on_ladder: np.ndarray,
+    last_history: np.ndarray,
+    end: int,
+) -> dict[str, pa.Array]:
+    """OpportunityFieldHistory rows; LastStageChangeDate and audit fields agree with them."""
+    from extract.demo import history
+
+    cols = opps.columns
+    changes = history.opportunity_changes(
+        rng,
+        paths=opps.paths,
+        next_step=cols["NextStep"],
+        description=cols["Description"],
+        owners=opps.owner,
+        created=opps.created,
+        with_history=on_ladder,
+        end=end,
+    )
+    # Where history exists, the stage last changed when its newest row was written.
+    stage_change = history.seconds(cols["LastStageChangeDate"])
+    stage_change = np.where(last_history >= 0, last_history, stage_change)
+    modified = history.seconds(cols["LastModifiedDate"])
+    modified = np.maximum(np.maximum(modified, stage_change), changes.last_at(len(modified)))
+    stamp = np.maximum(history.seconds(cols["SystemModstamp"]), modified)
+    cols.update(
+        LastStageChangeDate=_ts(stage_change),
+        LastModifiedDate=_ts(modified),
+        SystemModstamp=_ts(stamp),
+    )
+    return changes.columns("OpportunityFieldHistory", opps.ids, opps.deleted)
+
+
 def _final_accounts(
     rng: np.random.Generator,
     acc: _Accounts,
@@ -1929,11 +2049,24 @@ def _final_accounts(
     owners: pa.Array,
     created: np.ndarray,
     opps: _Opportunities,
-    has_contacts: np.ndarray,
+    contacts: _Contacts,
+    progressed: np.ndarray,
+    edits_rng: np.random.Generator,
     end: int,
-) -> dict[str, pa.Array]:
-    """Account rows as they look at the anchor: a won deal turns Type into a customer."""
+) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
+    """Account rows as they look at the anchor, and their AccountHistory rows.
+
+    A won deal turns Type into a customer; some accounts were edited after their contacts
+    arrived (see ``extract.demo.history``): the rows hold the new values.
+    """
+    from extract.demo import history
+
     n = len(acc)
+    linked = contacts.account >= 0
+    has_contacts = np.bincount(contacts.account[linked], minlength=n) > 0
+    first_contact = np.full(n, end, dtype=np.int64)
+    np.minimum.at(first_contact, contacts.account[linked], contacts.created[linked])
+    acc_progressed = np.bincount(opps.account[progressed], minlength=n) > 0
     modified, stamp = _audit(rng, created, end=end)
     won_at = np.full(n, -1, dtype=np.int64)
     won = opps.won_at >= 0
@@ -1942,13 +2075,28 @@ def _final_accounts(
     modified = np.where(is_customer, np.maximum(modified, won_at), modified)
     stamp = np.maximum(stamp, modified)
     types = _take([t for t, _ in _ACCOUNT_TYPES], _weighted(rng, [w for _, w in _ACCOUNT_TYPES], n))
-    types = _where(acc.agency & (rng.random(n) < 0.3), "Channel Partner / Reseller", types)
-    types = _where(is_customer, "Customer - Direct", types)
+    before = _where(acc.agency & (rng.random(n) < 0.3), "Channel Partner / Reseller", types)
+    types = _where(is_customer, "Customer - Direct", before)
     deleted = ~has_contacts & (rng.random(n) < 0.1)  # only empty accounts were deleted
-    stamp = _deleted_stamp(rng, deleted, modified, stamp, end)
-    return _account_columns(
-        rng,
+    edits = history.account_edits(
+        edits_rng,
         acc,
+        created=created,
+        first_contact=first_contact,
+        deleted=deleted,
+        won_at=won_at,
+        progressed=acc_progressed,
+        types_before=before,
+        types_after=types,
+        owners=owners,
+        end=end,
+    )
+    modified = np.maximum(modified, edits.last_edit)
+    stamp = np.maximum(stamp, modified)
+    stamp = _deleted_stamp(rng, deleted, modified, stamp, end)
+    columns = _account_columns(
+        rng,
+        edits.current,
         ids=ids,
         owners=owners,
         created=created,
@@ -1957,6 +2105,7 @@ def _final_accounts(
         account_type=types,
         deleted=deleted,
     )
+    return columns, edits.changes.columns("AccountHistory", ids, deleted)
 
 
 # -- mutations ----------------------------------------------------------------------------------
@@ -1970,9 +2119,13 @@ def mutate_org(
     Appends ``new`` contacts (about half at existing accounts, the rest at new accounts),
     changes the Title of ``updated`` existing contacts (LastModifiedDate and SystemModstamp
     = ``at``) and soft-deletes ``deleted`` others (IsDeleted "1", SystemModstamp = ``at``).
+    Title is tracked by then, so each title change appends a ContactHistory row, and each
+    new account an AccountHistory ``created`` row (CreatedDate = ``at``).
     ``at`` (naive means UTC) must not be earlier than any SystemModstamp already in
     Contact.csv or Account.csv, as in a real org. Returns ``{"new", "updated", "deleted"}``.
     """
+    from extract.demo import history
+
     if min(new, updated, deleted) < 0:
         raise ValueError("new, updated and deleted must not be negative")
     org_dir = Path(org_dir)
@@ -1993,10 +2146,32 @@ def mutate_org(
         raise ValueError(f"only {len(alive)} live contacts to update or delete")
     chosen = rng.permutation(alive)[: updated + deleted]
     upd, dele = np.sort(chosen[:updated]), np.sort(chosen[updated:])
+    old_titles = contacts["Title"].combine_chunks()
     contacts = _mutated_contacts(rng, contacts, upd=upd, dele=dele, stamp=stamp)
+    n_accounts = accounts.num_rows
     accounts, new_contacts = _new_contacts(
         rng, contacts=contacts, accounts=accounts, n=new, at_s=at_s
     )
+    titles = history.Changes()
+    titles.add(
+        upd,
+        "Title",
+        "Text",
+        np.full(len(upd), at_s),
+        _take(contacts["OwnerId"].combine_chunks(), upd),
+        _take(old_titles, upd),
+        _take(contacts["Title"].combine_chunks(), upd),
+    )
+    created = history.Changes()
+    fresh = np.arange(n_accounts, accounts.num_rows)
+    created.add(
+        fresh, "created", "Text", np.full(len(fresh), at_s), _take(accounts["OwnerId"], fresh)
+    )
+    for name, changes, parents in (
+        ("ContactHistory", titles, contacts["Id"]),
+        ("AccountHistory", created, accounts["Id"]),
+    ):
+        _append_history(org_dir, name, changes, parents.combine_chunks())
     ids = contacts["Id"]
     all_contacts = pa.concat_tables([contacts, new_contacts.select(contacts.column_names)])
     _write_object(
@@ -2010,6 +2185,22 @@ def mutate_org(
         "updated": set(pc.take(ids, pa.array(upd, pa.int64())).to_pylist()),
         "deleted": set(pc.take(ids, pa.array(dele, pa.int64())).to_pylist()),
     }
+
+
+def _append_history(
+    org_dir: Path, object_name: str, changes: history.Changes, parent_ids: pa.Array
+) -> None:
+    """Append rows to a field-history file (created if the org has none yet)."""
+    from extract.demo import history
+
+    path = org_dir / f"{object_name}.csv"
+    old = _read_object(org_dir, object_name) if path.exists() else None
+    first = history.next_counter(old["Id"].combine_chunks(), object_name) if old else 0
+    rows = pa.table(
+        changes.columns(object_name, parent_ids, np.zeros(len(parent_ids), bool), first=first)
+    )
+    table = pa.concat_tables([old.select(rows.column_names), rows]) if old else rows
+    _write_object(org_dir, object_name, {c: table[c].combine_chunks() for c in table.column_names})
 
 
 def _epoch(at: datetime) -> int:
