@@ -47,7 +47,7 @@ class Answer:
 
 
 def _decided(row: Row) -> int:
-    return (row.get("total_contacts") or 0) - (row.get("pending_contacts") or 0)
+    return row.get("decided_contacts") or 0
 
 
 def answer_identify(data: ReportData) -> Answer:

@@ -183,7 +183,7 @@ select model, model_version, qualification_score as score,
     count(*) filter (where ae_progressed) as progressed,
     count(*) filter (where not ae_progressed) as not_progressed
 from {SCHEMA}.contact_outcomes
-where not is_pending
+where is_decided
 group by model, model_version, qualification_score
 """
 

@@ -446,7 +446,7 @@ def rate_interval(progressed: int | None, decided: int | None) -> tuple[float, f
 
 
 def _decided(row: Row) -> int:
-    return (row.get("total_contacts") or 0) - (row.get("pending_contacts") or 0)
+    return row.get("decided_contacts") or 0
 
 
 def _rate_text(row: Row) -> str:

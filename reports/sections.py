@@ -36,6 +36,22 @@ def model_roles(data: ReportData) -> str:
     return ", ".join(parts)
 
 
+def point_in_time_text(data: ReportData) -> str:
+    """How many contacts were sent inputs exactly as they were when they arrived."""
+    parts = []
+    for row in data.summaries:
+        total = fmt.num(row.get("total_contacts"))
+        parts.append(
+            f"{row.get('model')}: {fmt.num(row.get('inputs_exact_contacts'))} of {total} "
+            f"contacts exact, {fmt.num(row.get('inputs_edited_after_contacts'))} edited after"
+        )
+    return (
+        "; ".join(parts) + " (each field sent as it was when the contact arrived, rebuilt from "
+        "field history; 'edited after' means a field changed later with no history to undo "
+        "it, so its current value was sent and may flatter the model)"
+    )
+
+
 def header(data: ReportData, *, generated: dt.datetime) -> Safe:
     """Title, the question, and when/what/which org the figures describe."""
     first = data.first
@@ -55,6 +71,8 @@ def header(data: ReportData, *, generated: dt.datetime) -> Safe:
         ("Org", org),
         ("Models", model_roles(data)),
         ("Judging rules", rules),
+        ("Stage 1", first.get("stage_one_note") or "not known"),
+        ("Inputs", point_in_time_text(data)),
         ("Generated", f"{generated:%Y-%m-%d %H:%M} UTC from {data.db}"),
     ]
     banner = None
@@ -99,16 +117,19 @@ def how_to_read(data: ReportData) -> Safe:
         ),
         (
             "Progressed",
-            "The AE moved at least one of the contact's opportunities beyond Stage 1 (the "
-            "first open stage, e.g. Prospecting) by the as-of date: it reached a later open "
-            "stage or was won. An opportunity that reached Stage 2 and was later lost did "
-            "progress; one closed lost straight from Stage 1 did not. Changes after the as-of "
-            "date are ignored.",
+            "The AE moved at least one of the contact's opportunities beyond Stage 1 ("
+            f"{first.get('stage_one_name') or 'the first open stage'}; see the header for where "
+            "it comes from) by the as-of date: it reached a later open stage or was won. An "
+            "opportunity that reached Stage 2 and was later lost did progress; one closed lost "
+            "straight from Stage 1 did not. Stage changes after the as-of date are ignored; an "
+            "opportunity without stage history counts with its current stage only when that "
+            "stage was set by the as-of date.",
         ),
         (
             "A contact's opportunities",
-            "Those naming the contact in a contact role; else the opportunity its converted "
-            f"lead created; else its account's opportunities opened within {attribution} days "
+            "Those naming the contact in a contact role; else those opened from the contact "
+            "(the opportunity's Contact field); else the opportunity its converted lead "
+            f"created; else its account's opportunities opened within {attribution} days "
             "after the contact was created (never ones opened before).",
         ),
         (
@@ -116,6 +137,12 @@ def how_to_read(data: ReportData) -> Safe:
             f"Nothing progressed yet and the contact is younger than {maturity} days: too early "
             "to tell. Pending contacts are shown and counted, but never treated as a 'no'; "
             "every rate below leaves them out.",
+        ),
+        (
+            "Undetermined",
+            "Nothing progressed, and one of the contact's opportunities has no stage history "
+            "and changed stage after the as-of date, so where it stood then cannot be known. "
+            "Shown and counted like pending, never treated as a 'no'.",
         ),
         ("Decided contacts", "The others: progressed or not progressed. Rates are over these."),
         (
@@ -263,7 +290,13 @@ def confusion_matrix(data: ReportData, key: Key) -> Safe:
     )
     pending = (
         f"Not in the matrix: {fmt.num(s.get('pending_contacts'))} pending contacts, "
-        f"{fmt.num(outcome.get('pending_qualified'))} of them qualified by the model."
+        f"{fmt.num(outcome.get('pending_qualified'))} of them qualified by the model"
+        + (
+            f"; {fmt.num(s.get('undetermined_contacts'))} undetermined (a deal's stage as of "
+            "the as-of date cannot be known)."
+            if s.get("undetermined_contacts")
+            else "."
+        )
     )
     costly = (
         f"Of the FN, {fmt.num(outcome.get('fn_won'))} became won deals; of the FP, "

@@ -139,6 +139,11 @@ def status_lines(snap: Snapshot) -> list[str]:
             f"   🔍 Job 2 (Analysis, {row['model']}): {analyzed:,} analyzed, "
             f"{int(row['deals_beyond_stage_one']):,} progressed beyond Stage 1, "
             f"{int(row['pending_contacts']):,} pending"
+            + (
+                f", {int(row['undetermined_contacts']):,} undetermined"
+                if row.get("undetermined_contacts")
+                else ""
+            )
         )
         if row.get("ae_model_alignment_avg") is not None:
             lines.append(
@@ -172,8 +177,11 @@ def summary_lines(snap: Snapshot, *, report: Path | None = None) -> list[str]:
         "",
         f"🏁 VERDICT as of {first['as_of']} ({int(first['window_days'])}-day window, "
         f"{int(first['decided_contacts']):,} decided + {int(first['pending_contacts']):,} "
-        "pending contacts)",
+        f"pending + {int(first.get('undetermined_contacts') or 0):,} undetermined contacts)",
     ]
+    if first.get("stage_one_note"):
+        lines.append(f"   🪜 {first['stage_one_note']}")
+    lines.append("   🕰️ " + point_in_time_line(snap.summary))
     for row in snap.summary:
         lines.append(
             f"   {row['model']} {row['model_version']}: qualifies {_pct(row['qualification_rate'])}"
@@ -194,6 +202,22 @@ def summary_lines(snap: Snapshot, *, report: Path | None = None) -> list[str]:
         where = report if report.exists() else f"{report} (not built yet: `make report`)"
         lines.append(f"   📄 Report: {where}")
     return lines
+
+
+def point_in_time_line(summary: list[dict[str, Any]]) -> str:
+    """How many contacts were sent inputs exactly as they were when they arrived, per model."""
+    parts = []
+    for row in summary:
+        total = int(row.get("total_contacts") or 0)
+        exact = int(row.get("inputs_exact_contacts") or 0)
+        edited = int(row.get("inputs_edited_after_contacts") or 0)
+        parts.append(f"{row['model']} {exact:,} of {total:,} exact, {edited:,} edited after")
+    return (
+        "Inputs as of each contact's arrival: "
+        + "; ".join(parts)
+        + " (edited after: a sent field changed later and no field history undoes it, so its "
+        "current value was sent and may flatter the model; POINT_IN_TIME=strict sends null)"
+    )
 
 
 def _signed(value: float | None, *, pct: bool = False) -> str:

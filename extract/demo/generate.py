@@ -507,7 +507,7 @@ _PROGRESS_NEXT = (
 )
 #: Bumped whenever the generated files change shape (objects, fields): a cached demo org
 #: made by another version is generated again.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 _OPP_PRODUCTS = ("New Business", "Pilot", "Expansion", "Annual Subscription", "Proof of Concept")
 _OPP_TYPES = (

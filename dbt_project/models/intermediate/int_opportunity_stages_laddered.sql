@@ -113,6 +113,34 @@ selected as (
 
 ),
 
+-- A STAGE_ONE the ladder does not hold (a derived ladder knows only the stages some
+-- opportunity sits in now) is the user's word that it is the first stage: it is placed
+-- below every stage of the ladder, as an open stage.
+named_stage_one as (
+
+    select
+        cast('{{ stage_one | replace("'", "''") }}' as {{ dbt.type_string() }}) as stage_name,
+        min(sort_order) - 1 as sort_order,
+        false as is_closed,
+        false as is_won,
+        true as is_active,
+        'stage_one' as ladder_source
+
+    from selected
+    having
+        '{{ stage_one | replace("'", "''") }}' <> ''
+        and sum(case when stage_name = '{{ stage_one | replace("'", "''") }}' then 1 else 0 end) = 0
+
+),
+
+ladder as (
+
+    select * from selected
+    union all
+    select * from named_stage_one
+
+),
+
 stage_one_candidates as (
 
     select
@@ -120,7 +148,7 @@ stage_one_candidates as (
         sort_order,
         row_number() over (order by sort_order asc nulls last, stage_name asc) as candidate_rank
 
-    from selected
+    from ladder
     where
         {%- if stage_one != '' %}
             stage_name = '{{ stage_one | replace("'", "''") }}'
@@ -144,7 +172,7 @@ stage_one as (
 open_ladder as (
 
     select max(sort_order) as top_open_sort_order
-    from selected
+    from ladder
     where not is_closed
 
 ),
@@ -152,33 +180,33 @@ open_ladder as (
 final as (
 
     select
-        selected.stage_name,
-        selected.sort_order,
-        selected.is_closed,
-        selected.is_won,
-        selected.is_active,
-        selected.ladder_source,
+        ladder.stage_name,
+        ladder.sort_order,
+        ladder.is_closed,
+        ladder.is_won,
+        ladder.is_active,
+        ladder.ladder_source,
         stage_one.stage_one_name,
         stage_one.stage_one_sort_order,
-        coalesce(selected.stage_name = stage_one.stage_one_name, false) as is_stage_one,
+        coalesce(ladder.stage_name = stage_one.stage_one_name, false) as is_stage_one,
         coalesce(
-            selected.is_won
-            or (not selected.is_closed and selected.sort_order > stage_one.stage_one_sort_order),
+            ladder.is_won
+            or (not ladder.is_closed and ladder.sort_order > stage_one.stage_one_sort_order),
             false
         ) as is_beyond_stage_one,
         case
-            when selected.is_won then 1.0
+            when ladder.is_won then 1.0
             when
-                not selected.is_closed
-                and selected.sort_order > stage_one.stage_one_sort_order
+                not ladder.is_closed
+                and ladder.sort_order > stage_one.stage_one_sort_order
                 and open_ladder.top_open_sort_order > stage_one.stage_one_sort_order
                 then
-                    cast(selected.sort_order - stage_one.stage_one_sort_order as {{ type_double() }})
+                    cast(ladder.sort_order - stage_one.stage_one_sort_order as {{ type_double() }})
                     / (open_ladder.top_open_sort_order - stage_one.stage_one_sort_order)
             else 0.0
         end as ladder_position
 
-    from selected
+    from ladder
     left join stage_one on 1 = 1
     left join open_ladder on 1 = 1
 

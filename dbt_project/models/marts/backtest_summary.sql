@@ -16,6 +16,12 @@ deals as (
 
 ),
 
+stage_one as (
+
+    select * from {{ ref('int_stage_one_chosen') }}
+
+),
+
 scoring_rows as (
 
     select * from {{ ref('stg_scoring__qualifications') }}
@@ -59,6 +65,9 @@ counts as (
         sum(case when is_qualified then 0 else 1 end) as model_not_qualified,
         sum(case when is_pending then 1 else 0 end) as pending_contacts,
         sum(case when is_undetermined then 1 else 0 end) as undetermined_contacts,
+        sum(case when input_point_in_time = 'exact' then 1 else 0 end) as inputs_exact_contacts,
+        sum(case when input_point_in_time in ('edited_after', 'withheld') then 1 else 0 end)
+            as inputs_edited_after_contacts,
         sum(case when is_decided then 1 else 0 end) as decided_contacts,
         sum(case when ae_progressed then 1 else 0 end) as deals_beyond_stage_one,
         sum(case when outcome = 'TP' then 1 else 0 end) as true_positives,
@@ -187,6 +196,9 @@ joined as (
         cast(coalesce(counts.model_not_qualified, 0) as {{ dbt.type_bigint() }}) as model_not_qualified,
         cast(coalesce(counts.pending_contacts, 0) as {{ dbt.type_bigint() }}) as pending_contacts,
         cast(coalesce(counts.undetermined_contacts, 0) as {{ dbt.type_bigint() }}) as undetermined_contacts,
+        cast(coalesce(counts.inputs_exact_contacts, 0) as {{ dbt.type_bigint() }}) as inputs_exact_contacts,
+        cast(coalesce(counts.inputs_edited_after_contacts, 0) as {{ dbt.type_bigint() }})
+            as inputs_edited_after_contacts,
         cast(coalesce(counts.decided_contacts, 0) as {{ dbt.type_bigint() }}) as decided_contacts,
         cast(coalesce(counts.deals_beyond_stage_one, 0) as {{ dbt.type_bigint() }}) as deals_beyond_stage_one,
         cast(coalesce(counts.true_positives, 0) as {{ dbt.type_bigint() }}) as true_positives,
@@ -253,6 +265,8 @@ final as (
         pending_contacts,
         undetermined_contacts,
         decided_contacts,
+        inputs_exact_contacts,
+        inputs_edited_after_contacts,
         deals_beyond_stage_one,
         true_positives,
         false_positives,
@@ -275,9 +289,13 @@ final as (
         ae_model_alignment_avg,
         ae_reasoning_rows,
         deal_rows,
-        scoring_errors
+        scoring_errors,
+        cast(stage_one.stage_one_name as {{ dbt.type_string() }}) as stage_one_name,
+        cast(stage_one.stage_one_source as {{ dbt.type_string() }}) as stage_one_source,
+        cast(stage_one.stage_one_note as {{ dbt.type_string() }}) as stage_one_note
 
     from rates
+    cross join stage_one
 
 )
 

@@ -33,7 +33,9 @@ final as (
         qualifications.domain,
         qualifications.domain_source,
         qualifications.as_of,
-        qualifications.scored_at
+        qualifications.scored_at,
+        cast(qualifications.input_point_in_time as {{ dbt.type_string() }}) as input_point_in_time,
+        cast(qualifications.inputs_edited_after as {{ dbt.type_string() }}) as inputs_edited_after
 
     from qualifications
     inner join contacts

@@ -10,7 +10,8 @@ source as (
         'score': 'double', 'is_qualified': 'bool', 'confidence': 'string',
         'industries': 'string', 'use_cases': 'string', 'enterprise_indicators': 'string',
         'reasoning': 'string', 'business_signals': 'string', 'status': 'string',
-        'error': 'string',
+        'error': 'string', 'input_point_in_time': 'string', 'inputs_edited_after': 'string',
+        'point_in_time_mode': 'string',
     }) }}
 
 ),
@@ -34,7 +35,10 @@ renamed as (
         reasoning,
         business_signals,
         lower(status) as status,
-        error as error_message
+        error as error_message,
+        coalesce(input_point_in_time, 'unknown') as input_point_in_time,
+        inputs_edited_after,
+        point_in_time_mode
 
     from source
 
