@@ -249,6 +249,19 @@ rates as (
 
 ),
 
+rates_with_stage_one as (
+
+    select
+        rates.*,
+        stage_one.stage_one_name,
+        stage_one.stage_one_source,
+        stage_one.stage_one_note
+
+    from rates
+    cross join stage_one
+
+),
+
 final as (
 
     select
@@ -290,12 +303,11 @@ final as (
         ae_reasoning_rows,
         deal_rows,
         scoring_errors,
-        cast(stage_one.stage_one_name as {{ dbt.type_string() }}) as stage_one_name,
-        cast(stage_one.stage_one_source as {{ dbt.type_string() }}) as stage_one_source,
-        cast(stage_one.stage_one_note as {{ dbt.type_string() }}) as stage_one_note
+        cast(stage_one_name as {{ dbt.type_string() }}) as stage_one_name,
+        cast(stage_one_source as {{ dbt.type_string() }}) as stage_one_source,
+        cast(stage_one_note as {{ dbt.type_string() }}) as stage_one_note
 
-    from rates
-    cross join stage_one
+    from rates_with_stage_one
 
 )
 
