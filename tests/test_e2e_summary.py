@@ -2,7 +2,9 @@
 ``marts.backtest_summary`` is recomputed here, independently, from the raw tables.
 
 The labels are re-derived in Python from DESIGN.md's definitions (stage ladder, progression
-by as_of, attribution by role / converted lead / account window, pending); AUC, average
+by as_of, a no-history opportunity's current stage only when set by as_of, attribution by
+role / Opportunity.ContactId / converted lead / account window, undetermined, pending; AE
+text as of as_of from field history; decision agreement per contact); AUC, average
 precision and Brier come from scikit-learn; alignment re-tags the AE notes and the model's
 reasoning with the taxonomy seed. Everything must equal the mart to 1e-9.
 """
@@ -60,22 +62,30 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def latest(con: duckdb.DuckDBPyConnection, table: str, *, deleted: bool = True) -> list[dict]:
+def latest(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    deleted: bool = True,
+    modstamp: str = "system_modstamp",
+) -> list[dict]:
     """Newest version of each record (by SystemModstamp), deleted ones dropped."""
     cursor = con.execute(f'select * from raw_salesforce."{table}"')
     names = [d[0] for d in cursor.description]
     newest: dict[str, dict] = {}
+    oldest = datetime.min.replace(tzinfo=UTC)
     for row in cursor.fetchall():
         record = dict(zip(names, row, strict=True))
         have = newest.get(record["id"])
-        stamp = record["system_modstamp"] or datetime.min.replace(tzinfo=UTC)
-        if have is None or stamp > (have["system_modstamp"] or datetime.min.replace(tzinfo=UTC)):
+        stamp = record[modstamp] or oldest
+        if have is None or stamp > (have[modstamp] or oldest):
             newest[record["id"]] = record
     return [r for r in newest.values() if not (deleted and r.get("is_deleted"))]
 
 
 def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
-    """Per window contact: progressed / pending, and its attributed opportunities."""
+    """Per window contact: progressed / undetermined / pending, and its attributed
+    opportunities (id -> (progressed, attribution method))."""
     cutoff = datetime.combine(AS_OF + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     stages = {s["master_label"]: s for s in latest(con, "opportunity_stage", deleted=False)}
     stage_one = min(s["sort_order"] for s in stages.values() if not s["is_closed"])
@@ -90,14 +100,16 @@ def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     history = defaultdict(list)
     for h in latest(con, "opportunity_history"):
         history[h["opportunity_id"]].append(h)
-    progressed = {}
+    progressed, unknown = {}, set()
     for oid, opp in opportunities.items():
         rows = history.get(oid, [])
-        reached = (
-            [h["stage_name"] for h in rows if h["created_date"] < cutoff]
-            if rows
-            else [opp["stage_name"]]
-        )
+        if rows:
+            reached = [h["stage_name"] for h in rows if h["created_date"] < cutoff]
+        else:
+            changed = opp.get("last_stage_change_date") or opp["last_modified_date"]
+            reached = [opp["stage_name"]] if changed is not None and changed < cutoff else []
+            if not reached:
+                unknown.add(oid)
         progressed[oid] = any(beyond(s) for s in reached)
 
     contacts = {
@@ -106,6 +118,10 @@ def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
         if AS_OF - timedelta(days=WINDOW) < c["created_date"].date() <= AS_OF
     }
     by_role, by_lead, by_account = defaultdict(set), defaultdict(set), defaultdict(set)
+    by_contact_field = defaultdict(set)
+    for oid, opp in opportunities.items():
+        if opp.get("contact_id"):
+            by_contact_field[opp["contact_id"]].add(oid)
     for role in latest(con, "opportunity_contact_role"):
         if role["created_date"] is None or role["created_date"] < cutoff:
             by_role[role["contact_id"]].add(role["opportunity_id"])
@@ -133,22 +149,53 @@ def labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
             }
 
         account = contact["account_id"] or ""
-        opps = (
-            valid(by_role[cid], since=created)
-            or valid(by_lead[cid], since=created)
-            or (
+        candidates = (
+            ("contact_role", valid(by_role[cid], since=created)),
+            ("opportunity_contact", valid(by_contact_field[cid], since=created)),
+            ("converted_lead", valid(by_lead[cid], since=created)),
+            (
+                "account_window",
                 valid(by_account[account], since=created, within=True)
                 if account not in NO_ACCOUNT
-                else set()
-            )
+                else set(),
+            ),
         )
+        method, opps = next(((m, found) for m, found in candidates if found), ("", set()))
         is_progressed = any(progressed[o] for o in opps)
+        is_undetermined = not is_progressed and any(o in unknown for o in opps)
         age = (AS_OF - created.date()).days
         out[cid] = {
             "progressed": is_progressed,
-            "pending": not is_progressed and age < MATURITY,
+            "undetermined": is_undetermined,
+            "pending": not is_progressed and not is_undetermined and age < MATURITY,
+            "method": method,
             "opportunities": {o: progressed[o] for o in opps},
         }
+    return out
+
+
+def ae_text_as_of(
+    con: duckdb.DuckDBPyConnection, opportunities: dict[str, dict]
+) -> dict[str, list[str | None]]:
+    """Each opportunity's AE fields as of as_of: the old value of the first change on or
+    after as_of + 1 day in OpportunityFieldHistory, when it kept one; else the current text."""
+    cutoff = datetime.combine(AS_OF + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    first: dict[tuple[str, str], dict] = {}
+    for h in sorted(
+        latest(con, "opportunity_field_history", modstamp="created_date"),
+        key=lambda h: (h["created_date"], h["id"]),
+    ):
+        key = (h["opportunity_id"], (h["field"] or "").lower().replace("_", ""))
+        if h["created_date"] >= cutoff and key not in first:
+            first[key] = h
+    out = {}
+    for oid, opp in opportunities.items():
+        texts = []
+        for field in AE_FIELDS:
+            change = first.get((oid, field.replace("_", "")))
+            kept = change and (change["old_value"] is not None or change["new_value"] is not None)
+            texts.append(change["old_value"] if kept else opp.get(field))
+        out[oid] = texts
     return out
 
 
@@ -202,9 +249,10 @@ def expected_summary(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], di
     truth = labels(con)
     tag = tagger()
     opportunities = {o["id"]: o for o in latest(con, "opportunity")}
+    as_of_text = ae_text_as_of(con, opportunities)
     ae_tags = {
-        oid: tag(" | ".join(t for t in (clean_text(opp.get(f)) for f in AE_FIELDS) if t).lower())
-        for oid, opp in opportunities.items()
+        oid: tag(" | ".join(t for t in (clean_text(v) for v in texts) if t).lower())
+        for oid, texts in as_of_text.items()
     }
     rows = con.execute(
         "select contact_id, model, model_version, score, is_qualified, reasoning, industries, "
@@ -223,7 +271,11 @@ def expected_summary(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], di
 
     out = {}
     for key, scored in groups.items():
-        decided = [(c, s, q, t) for c, s, q, t in scored if not truth[c]["pending"]]
+        decided = [
+            (c, s, q, t)
+            for c, s, q, t in scored
+            if not truth[c]["pending"] and not truth[c]["undetermined"]
+        ]
         y = [int(truth[c]["progressed"]) for c, *_ in decided]
         scores = [s for _, s, _, _ in decided]
         tp = sum(1 for (c, _, q, _), t in zip(decided, y, strict=True) if q and t)
@@ -234,10 +286,12 @@ def expected_summary(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], di
         alignments = []
         for cid, _, qualified, texts in decided:
             model_tags = tag(" | ".join(t for t in texts if t is not None).lower())
-            for oid, opp_progressed in truth[cid]["opportunities"].items():
+            if truth[cid]["method"] == "account_window":
+                continue  # a guessed link: its AE text is not compared
+            for oid in truth[cid]["opportunities"]:
                 ae = ae_tags.get(oid, set())
                 if ae:
-                    decision = float(bool(qualified) == opp_progressed)
+                    decision = float(bool(qualified) == truth[cid]["progressed"])
                     alignments.append(
                         0.5 * decision + 0.5 * len(ae & model_tags) / len(ae | model_tags)
                     )
@@ -245,7 +299,9 @@ def expected_summary(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], di
             "total_contacts": len(scored),
             "model_qualified": sum(1 for _, _, q, _ in scored if q),
             "model_not_qualified": sum(1 for _, _, q, _ in scored if not q),
-            "pending_contacts": len(scored) - len(decided),
+            "pending_contacts": sum(1 for c, *_ in scored if truth[c]["pending"]),
+            "undetermined_contacts": sum(1 for c, *_ in scored if truth[c]["undetermined"]),
+            "decided_contacts": len(decided),
             "deals_beyond_stage_one": sum(y),
             "true_positives": tp,
             "false_positives": fp,
