@@ -13,7 +13,8 @@ the demo org is extracted over real HTTP by the same code as a live org:
   ``REQUEST_LIMIT_EXCEEDED``, ``SERVER_UNAVAILABLE``) and the ``Sforce-Limit-Info`` header;
 - ``POST /_faults`` (tests only) to inject a fault: ``{"kind": ..., "after": n, "count": k,
   "seconds": s}`` with kinds ``expire_session``, ``limit``, ``unavailable``, ``http_500``,
-  ``slow``, ``truncate`` (connection dropped mid-body), ``malformed`` (200 with cut JSON);
+  ``slow``, ``truncate`` (connection dropped mid-body), ``malformed`` (200 with cut JSON),
+  ``expire_locator`` (every open query locator is forgotten: INVALID_QUERY_LOCATOR);
   ``{"kind": "clear"}`` removes pending faults; ``POST /_reload`` rereads the org folder.
 
 Run: ``python -m extract.demo.server --org DIR [--port 0]``; it prints ``PORT=<n>`` once
@@ -276,6 +277,9 @@ class SalesforceApp:
             return await self._send(send, 500, b"<html>Internal Server Error</html>")
         if fault and fault.kind == "slow":
             await asyncio.sleep(fault.seconds)
+        if fault and fault.kind == "expire_locator":
+            with state.lock:
+                state.cursors.clear()
         status, payload = self.query(path, query)
         if fault and fault.kind == "malformed":
             payload = payload[: len(payload) // 2]

@@ -22,7 +22,13 @@ import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
-from extract.errors import ApiLimitError, AuthError, ExtractError, TransportError
+from extract.errors import (
+    ApiLimitError,
+    AuthError,
+    ExtractError,
+    QueryLocatorError,
+    TransportError,
+)
 from extract.salesforce.arrow import arrow_schema, records_to_table
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import ExportFile, read_export_tables
@@ -115,6 +121,39 @@ def _resource(
     return rows
 
 
+#: How often one object's query may restart after Salesforce expired its query locator.
+MAX_LOCATOR_RESTARTS = 5
+
+
+class _Resume:
+    """Where a REST query restarts when Salesforce expires its locator mid-way.
+
+    Records arrive ordered by ``SystemModstamp`` then ``Id``; a restart asks again from the
+    second of the last record read (SOQL literals have whole seconds) and drops the records
+    of that second that were already read, so nothing is lost or read twice.
+    """
+
+    def __init__(self, since: datetime) -> None:
+        self.since = since
+        self.restarts = 0
+        self._second: datetime | None = None
+        self._ids: set[str] = set()
+
+    def new(self, records: list[dict]) -> list[dict]:
+        """The records not read before a restart; remembers the last second's ids."""
+        fresh = [r for r in records if r.get("Id") not in self._ids] if self._ids else records
+        for record in fresh:
+            stamp = record.get("SystemModstamp")
+            if not stamp:
+                continue
+            second = datetime.fromisoformat(stamp).replace(microsecond=0)
+            if second != self._second:
+                self._second, self._ids = second, set()
+                self.since = second
+            self._ids.add(record.get("Id"))
+        return fresh
+
+
 def rest_source(
     client: SalesforceClient,
     *,
@@ -129,13 +168,32 @@ def rest_source(
         fields = obj.all_fields(extra)
 
         def pages(since: datetime) -> Iterator[pa.Table]:
-            soql = (
-                f"SELECT {', '.join(obj.rest_fields(extra))} FROM {obj.name} "
-                f"WHERE SystemModstamp >= {soql_datetime(since)} "
-                "ORDER BY SystemModstamp ASC, Id ASC"
-            )
-            for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
-                yield records_to_table(obj, records, fields=fields)
+            resume = _Resume(since)
+            while True:
+                soql = (
+                    f"SELECT {', '.join(obj.rest_fields(extra))} FROM {obj.name} "
+                    f"WHERE SystemModstamp >= {soql_datetime(resume.since)} "
+                    "ORDER BY SystemModstamp ASC, Id ASC"
+                )
+                try:
+                    for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
+                        records = resume.new(records)
+                        if records:
+                            yield records_to_table(obj, records, fields=fields)
+                    return
+                except QueryLocatorError as exc:
+                    resume.restarts += 1
+                    if resume.restarts > MAX_LOCATOR_RESTARTS:
+                        raise QueryLocatorError(
+                            f"{exc} {MAX_LOCATOR_RESTARTS} times while reading {obj.name}. "
+                            "Rerun the same command: what was loaded is kept."
+                        ) from None
+                    log.warning(
+                        "%s: %s; restarting the query from SystemModstamp >= %s",
+                        obj.name,
+                        exc,
+                        soql_datetime(resume.since),
+                    )
 
         return pages
 
