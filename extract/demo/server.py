@@ -17,8 +17,9 @@ the demo org is extracted over real HTTP by the same code as a live org:
   ``expire_locator`` (every open query locator is forgotten: INVALID_QUERY_LOCATOR);
   ``{"kind": "clear"}`` removes pending faults; ``POST /_reload`` rereads the org folder.
 
-Run: ``python -m extract.demo.server --org DIR [--port 0]``; it prints ``PORT=<n>`` once
-listening.
+Run: ``python -m extract.demo.server --org DIR [--port 0] [--parent-pid PID]``; it prints
+``PORT=<n>`` once listening, and with ``--parent-pid`` exits when that process dies (even
+by ``kill -9``), so no server outlives the extraction that started it.
 """
 
 from __future__ import annotations
@@ -439,7 +440,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--daily-limit", type=int, default=1_000_000)
     parser.add_argument("--client-secret", default=DEMO_CLIENT_SECRET)
+    parser.add_argument(
+        "--parent-pid", type=int, help="exit when this process (the one that started us) dies"
+    )
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        from plumbing.lifetime import exit_with_parent
+
+        exit_with_parent(args.parent_pid)
     serve(
         args.org,
         host=args.host,
