@@ -12,7 +12,7 @@ from pathlib import Path
 
 from plumbing.failures import check_warehouse_path, fail
 from plumbing.runlock import hold
-from scoring.config import build_parser, settings_from
+from scoring.config import Settings, build_parser, settings_from
 from scoring.errors import ScoringError
 from scoring.progress import log_path, read_progress, status_update
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             print(model.line())
         check_complete(summary)
     except ScoringError as exc:
-        print(f"❌ scoring: {exc}", file=sys.stderr)
+        print(_redact(f"❌ scoring: {exc}", settings), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("❌ scoring: interrupted; rerun to finish (nothing written is lost)", file=sys.stderr)
@@ -49,9 +49,17 @@ def main(argv: list[str] | None = None) -> int:
         db = settings.db.resolve() if settings else None
         logs = log_path(db) if db else None
         line, code = fail(exc, stage="scoring", log_file=logs, db=db)
-        print(line, file=sys.stderr)
+        print(_redact(line, settings), file=sys.stderr)
         return code
     return 0
+
+
+def _redact(text: str, settings: Settings | None) -> str:
+    """The line without any API credential in it (a server may echo what it was sent)."""
+    for secret in settings.auth.secrets if settings else []:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _status(db: Path) -> int:
