@@ -25,6 +25,11 @@ MODELS ?= business_context,demographic
 CONTACTS ?= 5000
 INTERVAL ?= 60
 WAIT ?= 0
+# Credentials of the qualification API: read by the scoring step from the environment
+# (a command-line value is exported there), never echoed; see scoring/auth.py.
+API_TOKEN ?=
+API_HEADERS ?=
+API_CA_BUNDLE ?=
 
 export BACKTEST_TARGET := $(TARGET)
 export BACKTEST_PARQUET_DIR := $(abspath $(PARQUET_DIR))

@@ -105,7 +105,8 @@ def test_a_missing_or_wrong_token_is_one_line_naming_the_url(
     errors = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(errors) == 1, done.stderr
     assert errors[0].startswith("❌ scoring: the qualification API at " + secured_api)
-    assert "API_TOKEN" in errors[0] and "Traceback" not in done.stderr
+    assert "refused our credentials" in errors[0] and "API_TOKEN" in errors[0]
+    assert "Traceback" not in done.stderr
     assert "wrong-token-0000" not in done.stdout + done.stderr
     with duckdb.connect(str(db), read_only=True) as con:  # no row of errors per contact
         tables = con.execute(
