@@ -486,6 +486,8 @@ def test_50_status_calls_during_a_backtest_leave_its_tables_equal_to_a_clean_run
         thread.join(60)
     assert proc.returncode == 0, out[-3000:]
     during = [done for _, finished, done in calls if finished <= ended]
+    busy_calls = sum("🔒 Running:" in done.stdout for done in during)
+    print(f"{len(during)} status calls during the backtest, {busy_calls} while a stage held it")
     assert len(during) >= 50, f"only {len(during)} status calls ran during the backtest"
     for done in during:
         assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr, done.stderr
