@@ -10,6 +10,7 @@ traceback. Nothing here prints; the CLI edges do.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import traceback
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ def check_warehouse_path(db: Path) -> None:
         )
     try:
         db.parent.mkdir(parents=True, exist_ok=True)
-        probe = db.parent / f".write-test-{datetime.now(UTC).timestamp():.0f}"
+        probe = db.parent / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:

@@ -142,6 +142,13 @@ def inside_run(db: Path) -> bool:
     return _inherited(db.resolve()) is not None
 
 
+def _command_line() -> str:
+    """How this process was started, as a user would type it (``python -m extract ...``)."""
+    first = Path(sys.argv[0])
+    program = f"python -m {first.parent.name}" if first.name == "__main__.py" else first.name
+    return " ".join([program, *sys.argv[1:]])[:200]
+
+
 def _write(fd: int, info: dict[str, Any]) -> None:
     data = json.dumps(info).encode()
     os.ftruncate(fd, 0)
@@ -176,7 +183,7 @@ def hold(
             "pid": os.getpid(),
             "stage": stage,
             "started_at": _now(),
-            "command": command or " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])[:200],
+            "command": command or _command_line(),
         }
         _write(fd, info)
         previous = os.environ.get(ENV)
@@ -292,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             code = child.wait()
             return 128 - code if code < 0 else code
     except Exception as exc:  # the CLI edge: one line, never a traceback
-        print(f"❌ {args.stage}: {one_line(exc)}", file=sys.stderr)
+        print(f"❌ {args.stage} failed: {one_line(exc, db=db)}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
 
 

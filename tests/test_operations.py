@@ -500,3 +500,24 @@ def test_50_status_calls_during_a_backtest_leave_its_tables_equal_to_a_clean_run
     assert got.keys() == want.keys() and "marts.backtest_summary" in got
     for name in want:
         assert got[name] == want[name], name
+
+
+def test_a_stage_waits_out_a_status_reader_and_new_readers_step_aside(tmp_path: Path) -> None:
+    """The moment the issue's status call broke a run: a reader holds the warehouse just as
+    a stage starts. The stage waits the reader out (milliseconds in real life) and, while it
+    waits, a new status call does not open the file."""
+    from plumbing.runlock import reading
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    with reading(db) as free:
+        assert free
+        stage = subprocess.Popen(TRANSFORM, cwd=ROOT, env=env_for(db))
+        deadline = time.monotonic() + 20
+        while not db.with_name(db.name + ".lock.want").exists():
+            assert time.monotonic() < deadline and stage.poll() is None
+            time.sleep(0.01)
+        with reading(db) as second:
+            assert not second  # a stage wants the warehouse: status steps aside
+        assert stage.poll() is None  # still waiting for the first reader
+    assert stage.wait(20) == 0
