@@ -298,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
                 signal.signal(signum, forward)
             code = child.wait()
             return 128 - code if code < 0 else code
+    except KeyboardInterrupt:
+        print(f"❌ {args.stage}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # the CLI edge: one line, never a traceback
         print(f"❌ {args.stage} failed: {one_line(exc, db=db)}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)

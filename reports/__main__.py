@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except ReportError as exc:
         print(f"❌ report: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("❌ report: interrupted; rerun `make report`", file=sys.stderr)
+        return 130
     except Exception as exc:  # the CLI edge: one line here, the traceback in report.log
         line, code = fail(exc, stage="report", log_file=db.parent / "logs" / "report.log", db=db)
         print(line, file=sys.stderr)

@@ -209,7 +209,7 @@ def test_scoring_on_a_warehouse_another_program_holds_is_one_line(tmp_path: Path
     db = simple_org(tmp_path / "w.duckdb", 3)
     with duckdb_user(db):
         line = failure_line(run(SCORE, env_for(db)))
-    assert str(db) in line
+    assert f"warehouse {db} is locked by another process" in line
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -393,6 +393,7 @@ TROUBLESHOOTING = (
     "is full. Free some space and rerun",
     "CONTACTS must be",
     "is open in another program",
+    "is locked by another process",
     "is in use by another run",
     "is larger than 16 MiB",
     "answered as version",
