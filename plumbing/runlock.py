@@ -292,8 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_warehouse_path(db)
         with hold(db, args.stage, command=" ".join(command)[:200]):
-            child = subprocess.Popen(command, preexec_fn=_die_with_us)  # noqa: PLW1509
-            forward = lambda signum, _frame: child.send_signal(signum)  # noqa: E731
+            child = subprocess.Popen(command, preexec_fn=_die_with_us)
+
+            def forward(signum: int, _frame: object) -> None:
+                child.send_signal(signum)
+
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, forward)
             code = child.wait()
