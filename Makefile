@@ -26,6 +26,12 @@ CONTACTS ?= 5000
 INTERVAL ?= 60
 STAGE_ONE ?=
 POINT_IN_TIME ?= flag
+WAIT ?= 0
+# Credentials of the qualification API: read by the scoring step from the environment
+# (a command-line value is exported there), never echoed; see scoring/auth.py.
+API_TOKEN ?=
+API_HEADERS ?=
+API_CA_BUNDLE ?=
 
 export BACKTEST_TARGET := $(TARGET)
 export BACKTEST_PARQUET_DIR := $(abspath $(PARQUET_DIR))
@@ -42,14 +48,17 @@ export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
 export BACKTEST_STAGE_ONE := $(STAGE_ONE)
 export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
 export BACKTEST_INTERVAL := $(INTERVAL)
+export BACKTEST_WAIT := $(WAIT)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 # dbt appends to <warehouse dir>/logs/dbt.log, beside extract.log and score.log.
 export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
 
 DBT := $(abspath $(VENV)/bin/dbt)
+# Runs a command holding the warehouse's run lock (one run per warehouse; see plumbing/runlock.py).
+LOCKED := $(abspath $(PY)) -m plumbing.runlock --stage
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)"}
 
-.PHONY: help setup settings lint format test test-dbt test-spark bench extract score transform report backtest status watch evidence test-evidence docs api clean
+.PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score transform report backtest summary status watch evidence test-evidence docs api clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,7 +79,7 @@ $(SPARK_STAMP): $(STAMP)
 	@touch $@
 
 settings: $(STAMP) ## Check the run settings (AS_OF, DAYS, ...) before any stage runs
-	@$(PY) -m common.settings
+	@$(PY) -m plumbing.settings
 
 lint: $(STAMP) ## ruff (lint + format check) and sqlfluff
 	$(VENV)/bin/ruff check .
@@ -82,7 +91,10 @@ format: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	$(VENV)/bin/ruff check --fix .
 	cd dbt_project && $(abspath $(VENV)/bin/sqlfluff) fix models macros tests analyses --dialect duckdb
 
-test: lint $(SPARK_STAMP) ## lint, pytest (incl. DuckDB = Spark marts), then dbt build on a demo org
+system-deps: ## Chromium and Java 17 for make test: apt-get installs them as root, else the command to run
+	@bash tests/system_deps.sh
+
+test: system-deps lint $(SPARK_STAMP) ## lint, pytest (incl. DuckDB = Spark marts), then dbt build on a demo org
 	BACKTEST_TARGET=duckdb $(PY) -m pytest
 	$(MAKE) --no-print-directory test-dbt
 
@@ -109,19 +121,23 @@ ENGINE_STAMP := $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP))
 # fields as of each contact's arrival) first; the step reads it and nothing else.
 score: settings $(ENGINE_STAMP) ## Build marts.contacts_to_score (dbt), then score it with the qualification API
 	@echo "🧱 dbt: building marts.contacts_to_score (the contacts to score, inputs as of arrival)"
-	@cd dbt_project && $(DBT) build --quiet --target $(TARGET) --select +contacts_to_score --vars '$(DBT_VARS)' \
-	  $(if $(filter spark,$(TARGET)),&& $(abspath $(PY)) -m reports.spark_marts >/dev/null)
+	@cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_score --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null)
 	$(PY) -m scoring
 
 transform: settings $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
-	@start=$$(date +%s.%N); cd dbt_project && $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' \
-	  $(if $(filter spark,$(TARGET)),&& $(abspath $(PY)) -m reports.spark_marts) \
+	@start=$$(date +%s.%N); cd dbt_project \
+	  && $(LOCKED) transform -- $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) transform -- $(abspath $(PY)) -m reports.spark_marts) \
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 
 report: $(STAMP) ## Build the static HTML report (<warehouse dir>/report/index.html)
 	$(PY) -m reports
 
-backtest: extract score transform report ## The whole backtest: extract, score, dbt build, report, verdict
+backtest: settings $(ENGINE_STAMP) ## The whole backtest: extract, score, dbt build, report, verdict
+	@$(LOCKED) backtest -- $(MAKE) --no-print-directory extract score transform report summary
+
+summary: $(STAMP)
 	@$(PY) -m reports.status --summary
 
 status: $(STAMP) ## The STATUS UPDATE (works from a second terminal during a run)
@@ -147,7 +163,7 @@ test-evidence: $(STAMP) ## Build the Evidence site on a demo warehouse and check
 	timeout 2400 $(PY) -m pytest tests/check_evidence.py
 
 docs: $(STAMP) ## Generate and serve dbt docs on 127.0.0.1:8081
-	cd dbt_project && $(DBT) docs generate --target $(TARGET) --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser
+	cd dbt_project && $(LOCKED) docs -- $(DBT) docs generate --target $(TARGET) --vars '$(DBT_VARS)' && $(DBT) docs serve --host 127.0.0.1 --port 8081 --no-browser
 
 api: $(STAMP) ## Serve the reference qualification API on 127.0.0.1:8080
 	$(PY) -m scoring.api --host 127.0.0.1 --port 8080

@@ -9,10 +9,20 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from extract.errors import ExtractError
-from extract.logs import setup_logging
-from extract.pipeline import choose_org, parquet_dir, run_extract, target, warehouse_path
+from extract.errors import ConfigError
+from extract.logs import Redactor, setup_logging
+from extract.pipeline import (
+    ExtractResult,
+    choose_org,
+    parquet_dir,
+    run_extract,
+    target,
+    warehouse_path,
+)
+from plumbing.failures import check_warehouse_path, fail
+from plumbing.runlock import hold
 
 log = logging.getLogger("extract")
 
@@ -48,11 +58,23 @@ class ProgressLine:
             "total": sum(self.rows.values()),
             "seconds": round(time.monotonic() - self.started, 1),
             "done": done,
+            "pid": os.getpid(),
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(payload))
         tmp.replace(self.path)
+
+
+def demo_contacts(value: str) -> int:
+    """``CONTACTS`` / ``--demo-contacts``: a whole number of at least 1."""
+    try:
+        number = int(value.strip().replace("_", "").replace(",", ""))
+    except ValueError:
+        raise ConfigError(f"CONTACTS must be a whole number, got {value!r}.") from None
+    if number < 1:
+        raise ConfigError(f"CONTACTS must be at least 1, got {number}.")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--org", default=None, help="demo | live | path to a Data Export (ORG=)")
     parser.add_argument(
         "--demo-contacts",
-        type=int,
-        default=int(os.environ.get("BACKTEST_DEMO_CONTACTS") or 5000),
+        default=os.environ.get("BACKTEST_DEMO_CONTACTS") or "5000",
         help="size of the demo org (default 5000, or BACKTEST_DEMO_CONTACTS)",
     )
     parser.add_argument("--fresh", action="store_true", help="drop raw tables and state first")
@@ -69,28 +90,50 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     db = warehouse_path()
-    redactor = setup_logging(db.parent / "logs" / "extract.log", verbose=args.verbose)
+    log_file = db.parent / "logs" / "extract.log"
+    redactor = None
     try:
-        choice = choose_org(args.org, demo_contacts=args.demo_contacts)
-        if choice.credentials:
-            redactor.secrets = choice.credentials.secrets()
-        if choice.kind == "demo":
-            log.info(
-                "No Salesforce credentials found: using the built-in demo org (%s contacts). "
-                "See README 'Point it at your org' for a live org or a Data Export.",
-                f"{choice.demo_contacts:,}",
-            )
-        else:
-            log.info("📥 Extracting the %s into %s", choice.label, db)
-        progress = ProgressLine(db.parent / "progress" / "extract.json", org=choice.identity)
-        result = run_extract(choice, fresh=args.fresh, progress=progress)
-        progress.publish(done=True)
-    except ExtractError as exc:
-        log.error("❌ extract failed: %s", redactor.redact(str(exc)))
-        return exc.exit_code
+        contacts = demo_contacts(str(args.demo_contacts))
+        check_warehouse_path(db)
+        redactor = setup_logging(log_file, verbose=args.verbose)
+        with hold(db, "extract"):
+            result = _extract(args, db=db, contacts=contacts, redactor=redactor)
     except KeyboardInterrupt:
         log.error("Interrupted; what was loaded is kept. Rerun to continue.")
         return 130
+    except Exception as exc:  # the CLI edge: one line here, the traceback in the log
+        line, code = fail(exc, stage="extract", log_file=log_file, db=db)
+        line = redactor.redact(line) if redactor else line
+        if redactor is not None:
+            log.error(line)
+        else:
+            print(line, file=sys.stderr)
+        return code
+    _report(result, db=db)
+    return 0
+
+
+def _extract(
+    args: argparse.Namespace, *, db: Path, contacts: int, redactor: Redactor
+) -> ExtractResult:
+    choice = choose_org(args.org, demo_contacts=contacts)
+    if choice.credentials:
+        redactor.secrets = choice.credentials.secrets()
+    if choice.kind == "demo":
+        log.info(
+            "No Salesforce credentials found: using the built-in demo org (%s contacts). "
+            "See README 'Point it at your org' for a live org or a Data Export.",
+            f"{choice.demo_contacts:,}",
+        )
+    else:
+        log.info("📥 Extracting the %s into %s", choice.label, db)
+    progress = ProgressLine(db.parent / "progress" / "extract.json", org=choice.identity)
+    result = run_extract(choice, fresh=args.fresh, progress=progress)
+    progress.publish(done=True)
+    return result
+
+
+def _report(result: ExtractResult, *, db: Path) -> None:
     for name, rows in result.rows.items():
         log.info("   %-24s %s new or changed rows", name, f"{rows:,}")
     rate = result.total_rows / max(result.seconds, 1e-9)
@@ -106,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
         where,
         usage,
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ clear line and an exit code; nothing below the CLI prints or exits.
     ├── AuthError                     token endpoint refused us, or the token expired twice
     ├── ApiLimitError                 REQUEST_LIMIT_EXCEEDED: stop, keep state, rerun later
     ├── QueryError                    INVALID_FIELD / MALFORMED_QUERY and other 4xx
+    │   └── QueryLocatorError         INVALID_QUERY_LOCATOR: the query restarts from its cursor
     ├── TransportError                5xx, timeouts, dropped connections after all retries
     ├── ResponseError                 malformed or truncated JSON from the API
     └── BadRecordError                a value that cannot be read as its declared type
@@ -46,6 +47,10 @@ class QueryError(ExtractError):
 
     #: The field Salesforce named as unknown (INVALID_FIELD), if any.
     field: str | None = None
+
+
+class QueryLocatorError(QueryError):
+    """Salesforce expired the locator of a query being paged (``INVALID_QUERY_LOCATOR``)."""
 
 
 class TransportError(ExtractError):

@@ -17,6 +17,7 @@ leaves its pending load to be finished by the next run.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -39,6 +40,7 @@ from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import find_export_files
 from extract.salesforce.objects import OBJECTS
 from extract.salesforce.source import Interruption, export_source, rest_source
+from plumbing.failures import describe_duckdb_error, describe_os_error
 
 log = logging.getLogger("extract")
 
@@ -162,35 +164,62 @@ def choose_org(org: str | None = None, *, demo_contacts: int = 5000) -> OrgChoic
 
 
 def demo_org_folder(contacts: int, *, anchor: date | None = None, seed: int = 42) -> Path:
-    """Generate (once) and return the demo org folder for this size, seed and day."""
-    from extract.demo.generate import GENERATOR_VERSION, generate_org
+    """Generate (once) and return the demo org folder for this size, seed and day.
+
+    Runs that start together (two warehouses in one folder) share the generation: the first
+    generates under a lock, the others wait for it and reuse the folder.
+    """
+    from extract.demo.generate import GENERATOR_VERSION
 
     anchor = anchor or datetime.now(UTC).date()
     root = warehouse_path().parent / "orgs"
     folder = root / f"demo-{contacts}-{seed}-{anchor.isoformat()}"
     # A folder made by an older generator (other objects or fields) is made again.
     stamp = f"{anchor.isoformat()} generator {GENERATOR_VERSION}"
-    complete = folder / ".complete"
-    if not (complete.exists() and complete.read_text() == stamp):
-        started = time.monotonic()
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        generate_org(tmp, contacts=contacts, seed=seed, anchor=anchor)
-        (tmp / ".complete").write_text(stamp)
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-        log.info(
-            "Generated the demo org (%d contacts) in %.1fs", contacts, time.monotonic() - started
-        )
+    if _is_complete(folder, stamp):
+        return folder
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f".{folder.name}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even on kill -9
+        if not _is_complete(folder, stamp):
+            _generate_demo_org(folder, contacts=contacts, seed=seed, anchor=anchor, stamp=stamp)
     return folder
+
+
+def _is_complete(folder: Path, stamp: str) -> bool:
+    complete = folder / ".complete"
+    return complete.exists() and complete.read_text() == stamp
+
+
+def _generate_demo_org(
+    folder: Path, *, contacts: int, seed: int, anchor: date, stamp: str
+) -> None:
+    from extract.demo.generate import generate_org
+
+    started = time.monotonic()
+    tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    generate_org(tmp, contacts=contacts, seed=seed, anchor=anchor)
+    (tmp / ".complete").write_text(stamp)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    log.info("Generated the demo org (%d contacts) in %.1fs", contacts, time.monotonic() - started)
 
 
 @contextmanager
 def demo_server(folder: Path, *, timeout: float = 120.0) -> Iterator[str]:
     """Serve ``folder`` with the local Salesforce-compatible server; yields its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "extract.demo.server", "--org", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "extract.demo.server",
+            "--org",
+            str(folder),
+            "--parent-pid",
+            str(os.getpid()),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -387,6 +416,11 @@ def _load(pipeline: dlt.Pipeline, source, *, db: Path, refresh: bool) -> dict[st
             cause = nxt
         if isinstance(cause, ExtractError):
             raise cause from None
+        if isinstance(cause, OSError):
+            raise ExtractError(describe_os_error(cause)) from None
+        known = describe_duckdb_error(str(cause), db=db)
+        if known:
+            raise ExtractError(known) from None
         raise ExtractError(
             f"dlt failed in its {exc.step} step: {type(cause).__name__}: {cause}. "
             "Rerun the same command: what was loaded is kept and the run resumes."

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from plumbing.failures import check_warehouse_path, fail
+from plumbing.runlock import hold
 from reports.build import build_report, default_db
 from reports.errors import ReportError
 
@@ -38,11 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Build the report and print its path; return the exit code."""
     args = build_parser().parse_args(argv)
+    db = (args.db or default_db()).resolve()
     try:
-        path = build_report(args.db or default_db(), args.out)
+        check_warehouse_path(db)
+        with hold(db, "report"):
+            path = build_report(db, args.out)
     except ReportError as exc:
         print(f"❌ report: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("❌ report: interrupted; rerun `make report`", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the CLI edge: one line here, the traceback in report.log
+        line, code = fail(exc, stage="report", log_file=db.parent / "logs" / "report.log", db=db)
+        print(line, file=sys.stderr)
+        return code
     print(f"📄 Report written to {path}")
     return 0
 

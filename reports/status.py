@@ -2,10 +2,12 @@
 
 The status update keeps the seed's shape ("📊 ... STATUS UPDATE", Job 1 scoring, Job 2
 analysis, alignment, rates). It reads the small progress files each stage publishes beside
-the warehouse (``progress/*.json``) and, when no stage is writing, the marts through a
-read-only connection. While a stage holds the DuckDB file for writing, the marts cannot be
-opened (DuckDB allows one writer or many readers): the update then says so and shows the
-progress files alone, instead of failing with a lock error.
+the warehouse (``progress/*.json``) and, when no stage holds the warehouse's run lock, the
+marts through a read-only connection. DuckDB allows one writer or many readers, so a reader
+at the wrong moment would make a starting stage fail: status opens the file only while it
+holds the run lock shared (``plumbing.runlock.reading``), which a stage that holds or wants
+the lock refuses; status then shows the progress files and who runs, and never waits.
+A stage whose process is gone (``kill -9``, a crash) is shown as died, with when.
 
 ``--summary`` prints the verdict after a run: per model precision / recall / F1 / AUC with
 95% intervals, the model against the baseline, mean alignment, rates and the report's path.
@@ -16,12 +18,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from plumbing.runlock import (
+    describe_holder,
+    inside_run,
+    is_held,
+    lock_path,
+    read_holder,
+    reading,
+)
 from reports.build import default_db, default_out
 
 
@@ -35,6 +47,8 @@ class Snapshot:
     comparison: list[dict[str, Any]] = field(default_factory=list)
     busy: bool = False
     missing: str | None = None
+    holder: dict[str, Any] = field(default_factory=dict)
+    running: bool = False
 
 
 def read_progress(db: Path) -> dict[str, dict[str, Any]]:
@@ -59,22 +73,76 @@ def take_snapshot(db: Path) -> Snapshot:
     import duckdb
 
     snap = Snapshot(db, progress=read_progress(db))
+    if not inside_run(db):  # the verdict at the end of a run need not name the run
+        snap.holder, snap.running = read_holder(db), is_held(db)
     if not db.exists():
         snap.missing = f"No warehouse at {db} yet: run `make backtest` (or `make extract`)."
         return snap
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.IOException:
-        snap.busy = True
-        return snap
-    try:
-        snap.summary = _rows(con, "select * from marts.backtest_summary order by model")
-        snap.comparison = _rows(con, "select * from marts.model_comparison order by model")
-    except duckdb.CatalogException:
-        snap.missing = "The marts are not built yet: run `make transform`."
-    finally:
-        con.close()
+    with reading(db) as free:
+        if not free:
+            snap.busy = True
+            return snap
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+        except duckdb.IOException:  # held by a program outside the backtest
+            snap.busy = True
+            return snap
+        try:
+            snap.summary = _rows(con, "select * from marts.backtest_summary order by model")
+            snap.comparison = _rows(con, "select * from marts.model_comparison order by model")
+        except duckdb.CatalogException:
+            snap.missing = "The marts are not built yet: run `make transform`."
+        finally:
+            con.close()
     return snap
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int):
+        return True  # an older progress file without a pid: cannot tell
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clock(iso: str | None) -> str:
+    if not iso:
+        return "?"
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return iso
+
+
+def _state(progress: dict[str, Any], *, running: str = "running") -> str:
+    """running / done / failed, or died (pid, last sign of life) when its process is gone."""
+    if running != "running" or _alive(progress.get("pid")):
+        return running
+    last = _clock(progress.get("updated_at"))
+    return f"died: process {progress['pid']} is gone, last update {last}"
+
+
+def _run_lines(snap: Snapshot) -> list[str]:
+    """Who holds the warehouse, or which stage died holding it."""
+    if snap.running and snap.holder:
+        return [f"   🔒 Running: {describe_holder(snap.holder)}"]
+    if snap.holder and not snap.running:
+        stamps = [snap.holder.get("started_at") or ""] + [
+            str(p.get("updated_at") or "") for p in snap.progress.values()
+        ]
+        with suppress(OSError):
+            mtime = lock_path(snap.db).stat().st_mtime
+            stamps.append(datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds"))
+        last = max((s for s in stamps if s), default=None)
+        return [
+            f"   💀 {describe_holder(snap.holder)} died (last sign of life {_clock(last)}); "
+            "rerun the same command: what was loaded is kept"
+        ]
+    return []
 
 
 def _pct(value: float | None) -> str:
@@ -114,9 +182,10 @@ def _per_model(score: dict[str, Any]) -> list[str]:
 def status_lines(snap: Snapshot) -> list[str]:
     """The seed's STATUS UPDATE, from what the warehouse and progress files say."""
     lines = ["📊 BACKTEST STATUS UPDATE", f"   ⏱️ Runtime: {_runtime(snap.progress)}"]
+    lines += _run_lines(snap)
     extract = snap.progress.get("extract")
     if extract:
-        state = "done" if extract.get("done") else "running"
+        state = "done" if extract.get("done") else _state(extract)
         lines.append(
             f"   📥 Extract ({state}): {int(extract.get('total', 0)):,} records "
             f"in {float(extract.get('seconds', 0)):.1f}s"
@@ -124,7 +193,7 @@ def status_lines(snap: Snapshot) -> list[str]:
     score = snap.progress.get("score")
     if score:
         lines.append(
-            f"   📈 Job 1 (Scoring, {score.get('status', 'running')}): "
+            f"   📈 Job 1 (Scoring, {_state(score, running=score.get('status', 'running'))}): "
             + ", ".join(_per_model(score))
         )
     if snap.busy:

@@ -10,22 +10,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scoring.config import build_parser, settings_from
+from plumbing.failures import check_warehouse_path, fail
+from plumbing.runlock import hold
+from scoring.config import Settings, build_parser, settings_from
 from scoring.errors import ScoringError
-from scoring.progress import read_progress, status_update
+from scoring.progress import log_path, read_progress, status_update
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, run the step, print the summary; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings = None
     try:
         settings = settings_from(args)
         if args.status:
             return _status(settings.db)
         from scoring.step import check_complete, run
 
-        summary = run(settings)
+        check_warehouse_path(settings.db.resolve())
+        with hold(settings.db, "score"):
+            summary = run(settings)
         print(
             f"🎯 Scored window ({summary.days} days to {summary.as_of}): "
             f"{summary.contacts:,} contacts, {summary.no_domain:,} without a business domain, "
@@ -35,12 +40,26 @@ def main(argv: list[str] | None = None) -> int:
             print(model.line())
         check_complete(summary)
     except ScoringError as exc:
-        print(f"❌ scoring: {exc}", file=sys.stderr)
+        print(_redact(f"❌ scoring: {exc}", settings), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("❌ scoring: interrupted; rerun to finish (nothing written is lost)", file=sys.stderr)
         return 130
+    except Exception as exc:  # the CLI edge: one line here, the traceback in score.log
+        db = settings.db.resolve() if settings else None
+        logs = log_path(db) if db else None
+        line, code = fail(exc, stage="scoring", log_file=logs, db=db)
+        print(_redact(line, settings), file=sys.stderr)
+        return code
     return 0
+
+
+def _redact(text: str, settings: Settings | None) -> str:
+    """The line without any API credential in it (a server may echo what it was sent)."""
+    for secret in settings.auth.secrets if settings else []:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _status(db: Path) -> int:

@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from scoring.auth import TokenRequired
 from scoring.jsonfast import dumps
 from scoring.models import DEFAULT_MODEL, MODELS
 
@@ -165,6 +166,9 @@ def create_app(*, max_batch: int | None = None, max_body_bytes: int | None = Non
         description=__doc__,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    token = os.environ.get("API_TOKEN") or os.environ.get("BACKTEST_API_TOKEN")
+    if token:  # `make api API_TOKEN=...`: every request must carry it (scoring.auth)
+        app.add_middleware(TokenRequired, token=token)
 
     @app.get("/health", response_model=Health)
     async def health() -> Response:

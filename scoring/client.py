@@ -24,7 +24,8 @@ from typing import Any
 
 import httpx
 
-from scoring.errors import ApiContractError, ApiUnavailableError, ConfigError
+from scoring.auth import ApiAuth
+from scoring.errors import ApiAuthError, ApiContractError, ApiUnavailableError, ConfigError
 from scoring.jsonfast import dumps, loads
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -122,8 +123,10 @@ class QualificationClient:
         concurrency: int = 4,
         rate: float | None = None,
         policy: RetryPolicy | None = None,
+        auth: ApiAuth | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        auth = auth or ApiAuth()
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(rate)
         self.batch_supported: bool | None = None
@@ -137,7 +140,8 @@ class QualificationClient:
             limits=httpx.Limits(
                 max_connections=max(concurrency, 1), max_keepalive_connections=max(concurrency, 1)
             ),
-            headers=_JSON,
+            headers={**_JSON, **auth.headers},
+            verify=auth.verify(),
         )
 
     async def __aenter__(self) -> QualificationClient:
@@ -156,7 +160,10 @@ class QualificationClient:
         """``GET /health`` (retried); raises ApiUnavailableError if it never says ok."""
         try:
             body = await self._call("GET", "/health")
-        except (_Retryable, _Rejected) as exc:
+        except _Rejected as exc:
+            self._refused(exc)
+            raise ApiUnavailableError(f"qualification API at {self.base_url}: {exc}") from exc
+        except _Retryable as exc:
             raise ApiUnavailableError(f"qualification API at {self.base_url}: {exc}") from exc
         if not isinstance(body, dict) or body.get("status") != "ok":
             raise ApiUnavailableError(f"{self.base_url}/health is not ok: {body!r}"[:300])
@@ -215,6 +222,7 @@ class QualificationClient:
             try:
                 return await self._batch(model, items)
             except _Rejected as exc:
+                self._refused(exc)
                 if exc.status in (404, 405) and not self.batch_supported:
                     self.batch_supported = False
                 elif exc.status == 413 and len(items) > 1:
@@ -252,8 +260,20 @@ class QualificationClient:
             try:
                 result = await self._call("POST", "/qualify", payload=item, model=model.name)
                 return _checked(result)
-            except (_Retryable, _Rejected) as exc:
+            except _Rejected as exc:
+                self._refused(exc)
                 return Failure(str(exc))
+            except _Retryable as exc:
+                return Failure(str(exc))
+
+    def _refused(self, exc: _Rejected) -> None:
+        """A 401/403 stops the run in one line: every other request would be refused too."""
+        if exc.status in (401, 403):
+            raise ApiAuthError(
+                f"the qualification API at {self.base_url} refused our credentials ({exc}). "
+                "Set API_TOKEN (a bearer token) or API_HEADERS (e.g. an API-key header), in "
+                "the environment or [scoring] of .dlt/secrets.toml."
+            ) from None
 
     # --- transport --------------------------------------------------------------------
 

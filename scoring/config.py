@@ -10,6 +10,9 @@ flag                          environment                 default
 ``--models``                  ``BACKTEST_MODELS``         ``business_context,demographic``
 ============================  ==========================  ==================================
 
+Credentials for the API (``API_TOKEN``, ``API_HEADERS``, ``API_CA_BUNDLE``): see
+``scoring.auth``.
+
 Tuning flags only: ``--batch-size`` (1000), ``--concurrency`` (4), ``--rate`` (requests/s,
 unlimited), ``--timeout`` (30 s), ``--retries`` (4), ``--backoff`` (0.5 s), ``--limit``.
 """
@@ -20,9 +23,10 @@ import argparse
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.auth import ApiAuth, load_api_auth
 from scoring.errors import ConfigError
 
 DEFAULT_DB = "data/backtest.duckdb"
@@ -47,6 +51,7 @@ class Settings:
     limit: int | None = None
     verbose: bool = False
     progress: bool = True
+    auth: ApiAuth = field(default_factory=ApiAuth)
 
 
 def parse_as_of(value: str | None) -> dt.date:
@@ -144,4 +149,5 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None
         limit=args.limit,
         verbose=args.verbose,
         progress=not args.no_progress,
+        auth=load_api_auth(env),
     )

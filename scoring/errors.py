@@ -8,6 +8,7 @@
     ├── ApiError                    the qualification API as a whole (exit 4)
     │   ├── ApiUnavailableError     unreachable, or its /health is not ok
     │   ├── ApiContractError        answers that do not follow the contract
+    │   ├── ApiAuthError            it refuses our credentials (401/403): stops the run
     │   └── ServerStartError        the reference API we start ourselves did not come up
     └── IncompleteRunError          the run finished but left error rows to retry (exit 5)
 
@@ -49,6 +50,10 @@ class ApiUnavailableError(ApiError):
 
 class ApiContractError(ApiError):
     """The API answered, but not in the shape the contract promises."""
+
+
+class ApiAuthError(ApiError):
+    """The API refused our credentials (401/403): no point sending anything else."""
 
 
 class ServerStartError(ApiError):

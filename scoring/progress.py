@@ -182,6 +182,13 @@ class Progress:
             self.stream.write("\r\x1b[K")
         print(text, file=sys.stdout, flush=False)
 
+    def warn(self, text: str) -> None:
+        """Print a warning line on the terminal (stderr), above the bar."""
+        if self.tty:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(f"{text}\n")
+        self.stream.flush()
+
     def finish(self, *, status: str = "done") -> None:
         """Final redraw and final JSON state (``done`` or ``failed``)."""
         if self.tty:

@@ -36,7 +36,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], *, timeout: float) ->
             if proc.poll() is not None:
                 return False
             try:
-                if client.get(f"{url}/health").status_code == 200:
+                # 401: up, and requiring the API_TOKEN it inherited from us
+                if client.get(f"{url}/health").status_code in (200, 401):
                     return True
             except httpx.TransportError:
                 pass

@@ -345,9 +345,12 @@ class _Run:
         version = str(result.get("model_version") or ref.version)
         if version != ref.version and (ref.name, version) not in self.version_warned:
             self.version_warned.add((ref.name, version))
-            self.logger.warning(
-                "model %s answered as version %s, expected %s", ref.name, version, ref.version
+            message = (
+                f"model {ref.name} answered as version {version}, but {self.client.base_url}"
+                f"/health said {ref.version}: its rows are stored under {version}"
             )
+            self.logger.warning(message)
+            self.progress.warn(f"⚠️  {message}")
         return version
 
     def verbose_lines(self, batch: _Batch, results: list[dict[str, Any] | Failure]) -> None:
@@ -415,6 +418,7 @@ async def _run(settings: Settings, url: str, logger: logging.Logger) -> RunSumma
         concurrency=settings.concurrency,
         rate=settings.rate,
         policy=policy,
+        auth=settings.auth,
     ) as client:
         refs = await client.resolve_models(settings.models)
         inputs = read_inputs(

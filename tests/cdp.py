@@ -42,7 +42,8 @@ FLAGS = (
 )
 INSTALL_HINT = (
     "Chromium is needed for the report's browser test and was not found on PATH: install it "
-    "with `apt-get update && apt-get install -y chromium` (CI's .ci/run does the same)."
+    "with `apt-get update && apt-get install -y chromium` (`make test` does it when run as "
+    "root: tests/system_deps.sh)."
 )
 
 

@@ -160,6 +160,7 @@ class FaultyApi:
     - ``throttle``: the first ``throttle`` scoring requests get 429 + ``Retry-After``.
     - ``delay``: seconds to sleep before answering a scoring request.
     - ``no_batch``: /qualify/batch is 404 (the client must fall back to /qualify).
+    - ``answer_version``: batch results claim another model_version than /health says.
     - ``max_batch``: 413 above this many items (``/health`` says ``advertise_max_batch``
       if set, to make the client meet the 413).
     """
@@ -172,6 +173,7 @@ class FaultyApi:
     max_batch: int = 2000
     advertise_max_batch: int | None = None
     names_only: bool = False  # /health lists model names without versions
+    answer_version: str | None = None  # results claim this model_version (drift)
     seen: list[tuple[float, str, Any]] = field(default_factory=list)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -222,7 +224,10 @@ class FaultyApi:
                 return 404, [], {"detail": "Not Found"}
             if len(payload["items"]) > self.max_batch:
                 return 413, [], {"detail": "batch too large"}
-            return 200, [], {"results": [model.qualify(item) for item in payload["items"]]}
+            results = [model.qualify(item) for item in payload["items"]]
+            if self.answer_version:
+                results = [{**r, "model_version": self.answer_version} for r in results]
+            return 200, [], {"results": results}
         if path == "/qualify":
             return 200, [], model.qualify(payload)
         return 404, [], {"detail": "Not Found"}

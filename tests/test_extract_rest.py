@@ -270,3 +270,25 @@ def test_jwt_bearer_flow_signs_an_assertion_the_token_endpoint_accepts(
     result = run_extract(choice, **FAST)
     assert result.rows["Contact"] == 25
     assert db.exists()
+
+
+@pytest.mark.parametrize("after", [1, 2, 4, 6, 9])
+def test_an_expired_query_locator_restarts_the_query_from_its_cursor(
+    server: str, clean: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
+) -> None:
+    # Issue 11 #4: a real org can expire a locator (e.g. after a dropped connection on the
+    # last page); the object's query restarts from its cursor and the run goes on.
+    db = use_db(monkeypatch, tmp_path / "wh.duckdb")
+    inject(server, "expire_locator", after=after)
+    result = run_extract(choose_org("live"), **FAST)
+    assert result.rows["Contact"] == 25
+    assert snapshot(db) == clean
+
+
+def test_a_locator_that_keeps_expiring_stops_with_a_clear_message(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_db(monkeypatch, tmp_path / "wh.duckdb")
+    inject(server, "expire_locator", count=1000)
+    with pytest.raises(QueryError, match=r"query locator .* times while reading \w+\. Rerun"):
+        run_extract(choose_org("live"), **FAST)

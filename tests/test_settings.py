@@ -1,4 +1,4 @@
-"""Settings are checked once, before any stage runs (common.settings), and again where dbt
+"""Settings are checked once, before any stage runs (plumbing.settings), and again where dbt
 reads them: a bad value is one clear line and a non-zero exit, never an empty verdict."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from common.settings import check_settings
+from plumbing.settings import check_settings
 from tests.stages import ROOT, run_dbt
 
 TODAY = dt.date(2026, 11, 29)
@@ -100,6 +100,6 @@ def test_dbt_refuses_bad_vars_instead_of_building_empty_marts(
 def test_the_settings_module_runs_as_a_command() -> None:
     env = {**os.environ, "BACKTEST_DAYS": "x"}
     done = subprocess.run(
-        [sys.executable, "-m", "common.settings"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "plumbing.settings"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "DAYS must be a whole number" in done.stderr

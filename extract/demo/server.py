@@ -13,11 +13,13 @@ the demo org is extracted over real HTTP by the same code as a live org:
   ``REQUEST_LIMIT_EXCEEDED``, ``SERVER_UNAVAILABLE``) and the ``Sforce-Limit-Info`` header;
 - ``POST /_faults`` (tests only) to inject a fault: ``{"kind": ..., "after": n, "count": k,
   "seconds": s}`` with kinds ``expire_session``, ``limit``, ``unavailable``, ``http_500``,
-  ``slow``, ``truncate`` (connection dropped mid-body), ``malformed`` (200 with cut JSON);
+  ``slow``, ``truncate`` (connection dropped mid-body), ``malformed`` (200 with cut JSON),
+  ``expire_locator`` (every open query locator is forgotten: INVALID_QUERY_LOCATOR);
   ``{"kind": "clear"}`` removes pending faults; ``POST /_reload`` rereads the org folder.
 
-Run: ``python -m extract.demo.server --org DIR [--port 0]``; it prints ``PORT=<n>`` once
-listening.
+Run: ``python -m extract.demo.server --org DIR [--port 0] [--parent-pid PID]``; it prints
+``PORT=<n>`` once listening, and with ``--parent-pid`` exits when that process dies (even
+by ``kill -9``), so no server outlives the extraction that started it.
 """
 
 from __future__ import annotations
@@ -276,6 +278,9 @@ class SalesforceApp:
             return await self._send(send, 500, b"<html>Internal Server Error</html>")
         if fault and fault.kind == "slow":
             await asyncio.sleep(fault.seconds)
+        if fault and fault.kind == "expire_locator":
+            with state.lock:
+                state.cursors.clear()
         status, payload = self.query(path, query)
         if fault and fault.kind == "malformed":
             payload = payload[: len(payload) // 2]
@@ -436,7 +441,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--daily-limit", type=int, default=1_000_000)
     parser.add_argument("--client-secret", default=DEMO_CLIENT_SECRET)
+    parser.add_argument(
+        "--parent-pid", type=int, help="exit when this process (the one that started us) dies"
+    )
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        from plumbing.lifetime import exit_with_parent
+
+        exit_with_parent(args.parent_pid)
     serve(
         args.org,
         host=args.host,

@@ -26,6 +26,7 @@ from extract.errors import (
     ApiLimitError,
     AuthError,
     QueryError,
+    QueryLocatorError,
     ResponseError,
     TransportError,
 )
@@ -195,6 +196,10 @@ def _expired_message(can_refresh: bool) -> str:
 
 
 def _query_error(code: str, message: str, soql: str) -> QueryError:
+    if code == "INVALID_QUERY_LOCATOR":
+        return QueryLocatorError(
+            f"Salesforce expired the query locator ({' '.join(message.split())[:200]})"
+        )
     missing = _NO_SUCH_COLUMN.search(message)
     if code == "INVALID_FIELD" and missing:
         field, entity = missing.groups()

@@ -16,6 +16,7 @@ columns read under their history-object names (``ParentId`` -> ``AccountId``, ``
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -141,15 +142,24 @@ def sniff_encoding(file: ExportFile) -> str:
     return "utf-8"
 
 
+#: A header line longer than this is not a Salesforce export's (hundreds of field names fit).
+HEADER_BYTES = 1 << 20
+
+
 def read_header(file: ExportFile, encoding: str) -> list[str]:
+    """The column names: the first line only, whatever size the values below it have."""
     with file.open() as fh:
-        reader = pacsv.open_csv(
-            fh,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 16),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(include_columns=[]),
+        head = fh.read(HEADER_BYTES)
+    line = head.split(b"\n", 1)[0]
+    if len(line) == len(head) and len(head) == HEADER_BYTES:
+        raise BadRecordError(
+            f"{file.describe()}: its first line (the header) is longer than "
+            f"{HEADER_BYTES >> 20} MiB, so it is not a Salesforce export CSV. Re-export "
+            "the object, or remove the file from the export."
         )
-        return [name.lstrip("\ufeff") for name in reader.schema.names]
+    text = line.removeprefix(b"\xef\xbb\xbf").decode(encoding, errors="replace")
+    names = next(csv.reader([text.lstrip("\ufeff").rstrip("\r")]), [])
+    return names
 
 
 def read_export_tables(file: ExportFile, *, fields: dict[str, FieldType]) -> Iterator[pa.Table]:
@@ -195,19 +205,10 @@ def _read_strings(
     """The named columns of a CSV as string tables, a chunk at a time."""
     with file.open() as fh:
         stream = io.BufferedReader(fh, buffer_size=1 << 20) if file.member else fh
-        reader = pacsv.open_csv(
-            stream,
-            read_options=pacsv.ReadOptions(
-                encoding=encoding, block_size=BLOCK_BYTES, column_names=header, skip_rows=1
-            ),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns,
-                column_types={name: pa.string() for name in columns},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        try:
+            reader = _open_csv(stream, encoding=encoding, header=header, present=columns)
+        except pa.ArrowInvalid as exc:
+            raise _unreadable(file, 1, exc) from None
         row = 1
         while True:
             try:
@@ -215,9 +216,38 @@ def _read_strings(
             except StopIteration:
                 return
             except pa.ArrowInvalid as exc:
-                raise BadRecordError(
-                    f"{file.describe()}: the CSV cannot be parsed after data row {row} ({exc}). "
-                    "Re-export the file, or check it was not cut short or edited by hand."
-                ) from None
+                raise _unreadable(file, row, exc) from None
             row += batch.num_rows
             yield pa.Table.from_batches([batch])
+
+
+def _open_csv(
+    stream: IO[bytes], *, encoding: str, header: list[str], present: list[str]
+) -> pacsv.CSVStreamingReader:
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(
+            encoding=encoding, block_size=BLOCK_BYTES, column_names=header, skip_rows=1
+        ),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=present,
+            column_types={name: pa.string() for name in present},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _unreadable(file: ExportFile, row: int, exc: pa.ArrowInvalid) -> BadRecordError:
+    """One line for a CSV that pyarrow cannot parse, naming the file and the row."""
+    if "straddl" in str(exc):
+        return BadRecordError(
+            f"{file.describe()}: a value after data row {row} is larger than "
+            f"{BLOCK_BYTES >> 20} MiB. Salesforce text fields hold at most 131,072 "
+            "characters, so the file is damaged or not an export: re-export the object."
+        )
+    return BadRecordError(
+        f"{file.describe()}: the CSV cannot be parsed after data row {row} ({exc}). "
+        "Re-export the file, or check it was not cut short or edited by hand."
+    )

@@ -22,7 +22,14 @@ import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
-from extract.errors import ApiLimitError, AuthError, ExtractError, QueryError, TransportError
+from extract.errors import (
+    ApiLimitError,
+    AuthError,
+    ExtractError,
+    QueryError,
+    QueryLocatorError,
+    TransportError,
+)
 from extract.salesforce.arrow import arrow_schema, records_to_table
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import ExportFile, read_export_tables
@@ -115,6 +122,41 @@ def _resource(
     return rows
 
 
+#: How often one object's query may restart after Salesforce expired its query locator.
+MAX_LOCATOR_RESTARTS = 5
+
+
+class _Resume:
+    """Where a REST query restarts when Salesforce expires its locator mid-way.
+
+    Records arrive ordered by the cursor (``SystemModstamp``, or ``CreatedDate`` for field
+    history) then ``Id``; a restart asks again from the second of the last record read (SOQL
+    literals have whole seconds) and drops the records of that second that were already
+    read, so nothing is lost or read twice.
+    """
+
+    def __init__(self, since: datetime, *, cursor_field: str = "SystemModstamp") -> None:
+        self.since = since
+        self.cursor_field = cursor_field
+        self.restarts = 0
+        self._second: datetime | None = None
+        self._ids: set[str] = set()
+
+    def new(self, records: list[dict]) -> list[dict]:
+        """The records not read before a restart; remembers the last second's ids."""
+        fresh = [r for r in records if r.get("Id") not in self._ids] if self._ids else records
+        for record in fresh:
+            stamp = record.get(self.cursor_field)
+            if not stamp:
+                continue
+            second = datetime.fromisoformat(stamp).replace(microsecond=0)
+            if second != self._second:
+                self._second, self._ids = second, set()
+                self.since = second
+            self._ids.add(record.get("Id"))
+        return fresh
+
+
 def rest_source(
     client: SalesforceClient,
     *,
@@ -129,21 +171,38 @@ def rest_source(
         fields = obj.all_fields(extra)
 
         def pages(since: datetime) -> Iterator[pa.Table]:
+            resume = _Resume(since, cursor_field=obj.cursor_field)
             without: frozenset[str] = frozenset()
             while True:
                 soql = (
                     f"SELECT {', '.join(obj.rest_fields(extra, without=without))} "
-                    f"FROM {obj.name} WHERE {obj.cursor_field} >= {soql_datetime(since)} "
+                    f"FROM {obj.name} WHERE {obj.cursor_field} >= {soql_datetime(resume.since)} "
                     f"ORDER BY {obj.cursor_field} ASC, Id ASC"
                 )
                 try:
                     for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
-                        yield records_to_table(obj, records, fields=fields)
+                        records = resume.new(records)
+                        if records:
+                            yield records_to_table(obj, records, fields=fields)
                     return
+                except QueryLocatorError as exc:
+                    resume.restarts += 1
+                    if resume.restarts > MAX_LOCATOR_RESTARTS:
+                        raise QueryLocatorError(
+                            f"{exc} {MAX_LOCATOR_RESTARTS} times while reading {obj.name}. "
+                            "Rerun the same command: what was loaded is kept."
+                        ) from None
+                    log.warning(
+                        "%s: %s; restarting the query from %s >= %s",
+                        obj.name,
+                        exc,
+                        obj.cursor_field,
+                        soql_datetime(resume.since),
+                    )
                 except QueryError as exc:
                     if exc.field not in obj.optional or exc.field in without:
                         raise
-                    # Before any page was yielded: the first page is where the field fails.
+                    # The first page is where an unknown field fails: nothing was yielded.
                     log.warning(
                         "%s.%s is not visible in this org (API version or field-level "
                         "security): loaded as null",

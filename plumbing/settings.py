@@ -1,4 +1,4 @@
-"""``python -m common.settings``: check the run settings once, before any stage runs.
+"""``python -m plumbing.settings``: check the run settings once, before any stage runs.
 
 The Makefile exports each setting as ``BACKTEST_<NAME>`` and calls this first, so a bad
 value is one clear line (which setting, what it got, what it takes) and exit code 2,

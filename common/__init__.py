@@ -1,1 +1,0 @@
-"""Plumbing every stage may use and that knows no stage (DESIGN.md, first section)."""
