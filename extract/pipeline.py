@@ -191,9 +191,7 @@ def _is_complete(folder: Path, stamp: str) -> bool:
     return complete.exists() and complete.read_text() == stamp
 
 
-def _generate_demo_org(
-    folder: Path, *, contacts: int, seed: int, anchor: date, stamp: str
-) -> None:
+def _generate_demo_org(folder: Path, *, contacts: int, seed: int, anchor: date, stamp: str) -> None:
     from extract.demo.generate import generate_org
 
     started = time.monotonic()
