@@ -47,7 +47,10 @@ class Answer:
 
 
 def _decided(row: Row) -> int:
-    return row.get("decided_contacts") or 0
+    if "decided_contacts" in row:  # backtest_summary: pending and undetermined apart
+        return row.get("decided_contacts") or 0
+    # segment rows: their pending_contacts counts every contact not decided
+    return (row.get("total_contacts") or 0) - (row.get("pending_contacts") or 0)
 
 
 def answer_identify(data: ReportData) -> Answer:

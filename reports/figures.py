@@ -446,7 +446,10 @@ def rate_interval(progressed: int | None, decided: int | None) -> tuple[float, f
 
 
 def _decided(row: Row) -> int:
-    return row.get("decided_contacts") or 0
+    if "decided_contacts" in row:  # backtest_summary: pending and undetermined apart
+        return row.get("decided_contacts") or 0
+    # segment rows: their pending_contacts counts every contact not decided
+    return (row.get("total_contacts") or 0) - (row.get("pending_contacts") or 0)
 
 
 def _rate_text(row: Row) -> str:
