@@ -402,7 +402,7 @@ def _sweep_note(data: ReportData, key: Key) -> str:
         return ""
     if current["threshold"] == best["threshold"]:
         return f"{data.label(key)}: the current threshold is also the best for F1."
-    return (
+    return fmt.prose(
         f"{data.label(key)}: moving the threshold from {current['threshold']:.2f} to "
         f"{best['threshold']:.2f} would change F1 from {fmt.dec(current.get('f1'))} to "
         f"{fmt.dec(best.get('f1'))}, recall from {fmt.pct(current.get('threshold_recall'))} to "

@@ -171,9 +171,14 @@ def _verdict_card(data: ReportData, key: Key) -> Safe:
         f"Qualifies {fmt.pct(summary.get('qualification_rate'))} of "
         f"{fmt.num(summary.get('total_contacts'))} scored contacts; "
         f"{fmt.of(summary.get('deals_beyond_stage_one'), summary.get('decided_contacts'))} "
-        f"decided contacts progressed (base rate {fmt.pct(summary.get('base_rate'))}), so a "
-        f"contact it qualifies is {fmt.times(lift)} as likely to progress as a random one; "
-        f"{fmt.num(summary.get('pending_contacts'))} pending; "
+        f"decided contacts progressed (base rate {fmt.pct(summary.get('base_rate'))})"
+        + (
+            f", so a contact it qualifies is {fmt.times(lift)} as likely to progress as a random "
+            "one; "
+            if not fmt.missing(lift)
+            else "; "
+        )
+        + f"{fmt.num(summary.get('pending_contacts'))} pending; "
         f"{fmt.num(summary.get('scoring_errors'))} scoring errors."
     )
     return el(
@@ -253,7 +258,7 @@ def confusion_matrix(data: ReportData, key: Key) -> Safe:
         ),
         cls="cm",
     )
-    rates = (
+    rates = fmt.prose(
         f"Precision {fmt.pct(s.get('model_precision'))}, "
         f"recall {fmt.pct(s.get('model_recall'))}, "
         f"specificity {fmt.pct(s.get('specificity'))}, "
