@@ -107,6 +107,8 @@ def _per_model(score: dict[str, Any]) -> list[str]:
         errors = int(figures.get("errors", 0))
         share = _pct(qualified / processed if processed else None)
         text = f"{model} {processed:,} processed, {qualified:,} qualified ({share})"
+        truncated = int(figures.get("truncated", 0))
+        text += f", {truncated:,} with inputs truncated" if truncated else ""
         out.append(text + (f", {errors:,} errors" if errors else ""))
     return out
 

@@ -52,6 +52,8 @@ COLUMNS: dict[str, str] = {
     "business_signals": "varchar",
     "status": "varchar",
     "error": "varchar",
+    # Added after the first release: ensure_table adds it to older warehouses.
+    "inputs_truncated": "varchar",
 }
 PRIMARY_KEY = ("contact_id", "model", "model_version", "as_of")
 
@@ -74,6 +76,7 @@ ARROW_SCHEMA = pa.schema(
         ("business_signals", pa.string()),
         ("status", pa.string()),
         ("error", pa.string()),
+        ("inputs_truncated", pa.string()),
     ]
 )
 
@@ -192,6 +195,22 @@ def ensure_table(con: Any) -> None:
         f"create table if not exists {QUALIFICATIONS} (\n    {columns},\n"
         f"    primary key ({', '.join(PRIMARY_KEY)})\n)"
     )
+    _add_missing_columns(con)
+
+
+def _add_missing_columns(con: Any) -> None:
+    """Columns added to ``COLUMNS`` after a warehouse was created (``inputs_truncated``)."""
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [SCHEMA, TABLE],
+        ).fetchall()
+    }
+    for name, kind in COLUMNS.items():
+        if name not in present:
+            con.execute(f"alter table {QUALIFICATIONS} add column {name} {kind}")
 
 
 def _require_raw_tables(con: Any, path: Path) -> None:

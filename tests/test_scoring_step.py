@@ -165,6 +165,7 @@ def test_output_table_contract(tmp_path: Path, api_url: str) -> None:
         ("business_signals", "VARCHAR"),
         ("status", "VARCHAR"),
         ("error", "VARCHAR"),
+        ("inputs_truncated", "VARCHAR"),
     ]
     assert pk == ["contact_id", "model", "model_version", "as_of"]
     rows = qualifications(db)

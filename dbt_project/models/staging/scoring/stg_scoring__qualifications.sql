@@ -10,7 +10,7 @@ source as (
         'score': 'double', 'is_qualified': 'bool', 'confidence': 'string',
         'industries': 'string', 'use_cases': 'string', 'enterprise_indicators': 'string',
         'reasoning': 'string', 'business_signals': 'string', 'status': 'string',
-        'error': 'string',
+        'error': 'string', 'inputs_truncated': 'string',
     }) }}
 
 ),
@@ -34,7 +34,8 @@ renamed as (
         reasoning,
         business_signals,
         lower(status) as status,
-        error as error_message
+        error as error_message,
+        nullif(trim(inputs_truncated), '') as inputs_truncated
 
     from source
 
