@@ -547,7 +547,9 @@ def expected_results(data: ReportData) -> Safe:
     head = el("tr", el("th", "Expected (seed)"), [el("th", data.label(k)) for k in data.keys])
     note = (
         "How each is judged: qualification rate over all scored contacts; accuracy over decided "
-        "contacts; alignment over opportunities whose AE notes name a signal; processing rate "
+        "contacts, met only when it also beats the majority class (always predicting the more "
+        "common outcome, which needs no model at all); alignment over opportunities whose AE "
+        "notes name a signal; processing rate "
         "from the last scoring run (contacts per hour = qualifications per hour ÷ models). "
         "Enterprise = accounts of 1,000+ employees, small business = under 200, judged on the "
         "mean score; Technology = Account.Industry 'Technology' against all scored contacts; "

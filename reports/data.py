@@ -155,6 +155,10 @@ def connect(db: Path, *, wait: float = 10.0) -> Iterator[Any]:
         con.close()
 
 
+#: Misses shown per model and kind in the review list (the rest: one query away, said so).
+REVIEW_PER_KIND = 25
+
+
 def fetch(con: Any, sql: str, params: list[Any] | None = None) -> list[Row]:
     """Rows of ``sql`` as dicts."""
     cursor = con.execute(sql, params or [])
@@ -334,7 +338,11 @@ def load(db: Path) -> ReportData:
             segments=fetch(con, f"select * from {SCHEMA}.metrics_by_segment"),
             signals=fetch(con, f"select * from {SCHEMA}.signal_progression"),
             comparison=comparison,
-            misses=fetch(con, f"select * from {SCHEMA}.review_misses order by review_rank"),
+            misses=fetch(
+                con,
+                f"select * from {SCHEMA}.review_misses where kind_rank <= ? order by review_rank",
+                [REVIEW_PER_KIND],
+            ),
             score_groups=groups,
             outcomes={_key(row): row for row in fetch(con, _OUTCOMES_SQL)},
             alignment_parts={_key(row): row for row in fetch(con, _ALIGNMENT_SQL)},

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from reports import fmt
-from reports.data import Key, ReportData, Row, describe_org, split_signals
+from reports.data import REVIEW_PER_KIND, Key, ReportData, Row, describe_org, split_signals
 from reports.html import Safe, el, join
 from reports.page import Col, details, section, table
 from reports.stats import mcnemar_p
@@ -23,7 +23,8 @@ from reports.verdict import (
     verdict_sentence,
 )
 
-#: How many misses per model are shown before the rest fold away.
+#: How many misses per model are shown before the rest fold away (of at most
+#: ``REVIEW_PER_KIND`` per kind that the page holds).
 REVIEW_SHOWN = 10
 
 
@@ -540,13 +541,24 @@ def _review_table(rows: list[Row]) -> Safe:
 
 
 def _miss_summary(rows: list[Row]) -> str:
+    """Per kind, how many misses there are in all and their amount (mart columns)."""
     parts = []
     for kind, label in MISS_TYPES.items():
-        of_kind = [r for r in rows if r.get("miss_type") == kind]
-        if of_kind:
-            total = sum(r.get("amount") or 0 for r in of_kind)
-            parts.append(f"{label.lower()}: {fmt.num(len(of_kind))} (amount {fmt.amount(total)})")
+        first = next((r for r in rows if r.get("miss_type") == kind), None)
+        if first is not None:
+            amount = first.get("kind_amount")
+            money = "" if fmt.missing(amount) else f" (amount {fmt.amount(amount)})"
+            parts.append(f"{label.lower()}: {fmt.num(first.get('kind_misses'))}{money}")
     return "; ".join(parts) if parts else "no costly miss"
+
+
+def _all_misses_sql(key: tuple[str, str]) -> str:
+    """The query that lists every miss of one model, for the misses the page leaves out."""
+    model, version = (part.replace("'", "''") for part in key)
+    return (
+        f"select * from marts.review_misses where model = '{model}' "
+        f"and model_version = '{version}' order by review_rank;"
+    )
 
 
 def review(data: ReportData) -> Safe:
@@ -566,8 +578,30 @@ def review(data: ReportData) -> Safe:
         parts.append(el("h3", data.label(key)))
         parts.append(el("p", f"Costly misses: {_miss_summary(rows)}.", cls="small"))
         if not rows:
-            parts.append(el("p", "Nothing to review.", cls="muted"))
+            parts.append(
+                el(
+                    "p",
+                    "Nothing to review: no contact it turned away had a won or late-stage deal, "
+                    "and none it qualified was closed lost at Stage 1.",
+                    cls="muted",
+                )
+            )
             continue
+        hidden = sum(
+            max((r.get("kind_misses") or 0) - REVIEW_PER_KIND, 0)
+            for r in rows
+            if r.get("kind_rank") == 1
+        )
+        if hidden:
+            parts.append(
+                el(
+                    "p",
+                    f"Shown: the {REVIEW_PER_KIND} costliest of each kind; {fmt.num(hidden)} more "
+                    "are in the warehouse. All of them: ",
+                    el("code", _all_misses_sql(key)),
+                    cls="small",
+                )
+            )
         parts.append(_review_table(rows[:REVIEW_SHOWN]))
         if len(rows) > REVIEW_SHOWN:
             parts.append(
