@@ -23,6 +23,8 @@ ORG ?=
 API_URL ?=
 MODELS ?= business_context,demographic
 CONTACTS ?= 5000
+# CURRENCIES: a multi-currency demo org, e.g. USD,EUR,GBP (the first is the corporate currency).
+CURRENCIES ?=
 INTERVAL ?= 60
 
 export BACKTEST_TARGET := $(TARGET)
@@ -37,6 +39,7 @@ export BACKTEST_ORG := $(ORG)
 export BACKTEST_API_URL := $(API_URL)
 export BACKTEST_MODELS := $(MODELS)
 export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
+export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 # dbt appends to <warehouse dir>/logs/dbt.log, beside extract.log and score.log.
 export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs

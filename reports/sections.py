@@ -493,6 +493,40 @@ def _lines(*parts: tuple[object, str | None]) -> Safe:
     return join(el("span", text, cls=cls or "line") for text, cls in parts if text)
 
 
+def _money(row: Row) -> str:
+    """A miss's amount in the corporate currency, with the original beside it when the deal
+    is in another currency ("2,000 USD (1,000 EUR)"); no rate: says so."""
+    corporate, own = row.get("corporate_currency"), row.get("currency_iso_code")
+    original = f"{fmt.amount(row.get('amount_original'))} {own}" if own else ""
+    if row.get("amount_rate_source") == "missing":
+        return f"{original} (no rate to {corporate or 'the corporate currency'})"
+    text = fmt.amount(row.get("amount")) + (f" {corporate}" if corporate else "")
+    if own and own != corporate and not fmt.missing(row.get("amount_original")):
+        text += f" ({original})"
+    return text
+
+
+def _currency_note(rows: list[Row]) -> str:
+    """Which currency the amounts are in, from the marts (and the amounts without a rate)."""
+    corporate = next(
+        (r.get("corporate_currency") for r in rows if r.get("corporate_currency")), None
+    )
+    if corporate is None:
+        return "Amounts are in the org's single currency."
+    missing = sum(r.get("kind_amounts_without_rate") or 0 for r in rows if r.get("kind_rank") == 1)
+    note = (
+        f"Amounts are in the corporate currency, {corporate}: each converted from its "
+        "opportunity's currency with Salesforce's rate for its close date "
+        "(DatedConversionRate, else CurrencyType)."
+    )
+    if missing:
+        note += (
+            f" {fmt.num(missing)} amounts have no rate to {corporate}: they are left out of "
+            "the sums and ranked last, never mixed in unconverted."
+        )
+    return note
+
+
 def review_row(row: Row) -> list[object]:
     """One miss: model reasoning and AE reasoning side by side (all text escaped)."""
     context = " · ".join(str(bit) for bit in (row.get("industries"), row.get("use_cases")) if bit)
@@ -500,7 +534,7 @@ def review_row(row: Row) -> list[object]:
     opportunity = row.get("opportunity_name") or row.get("opportunity_id")
     stage = (
         f"reached {row.get('highest_stage_name') or fmt.DASH}, now "
-        f"{row.get('stage_as_of') or fmt.DASH}; amount {fmt.amount(row.get('amount'))}"
+        f"{row.get('stage_as_of') or fmt.DASH}; amount {_money(row)}"
     )
     return [
         fmt.num(row.get("review_rank")),
@@ -546,8 +580,9 @@ def _miss_summary(rows: list[Row]) -> str:
     for kind, label in MISS_TYPES.items():
         first = next((r for r in rows if r.get("miss_type") == kind), None)
         if first is not None:
-            amount = first.get("kind_amount")
-            money = "" if fmt.missing(amount) else f" (amount {fmt.amount(amount)})"
+            amount, corporate = first.get("kind_amount"), first.get("corporate_currency")
+            unit = f" {corporate}" if corporate else ""
+            money = "" if fmt.missing(amount) else f" (amount {fmt.amount(amount)}{unit})"
             parts.append(f"{label.lower()}: {fmt.num(first.get('kind_misses'))}{money}")
     return "; ".join(parts) if parts else "no costly miss"
 
@@ -570,7 +605,7 @@ def review(data: ReportData) -> Safe:
             "opportunity was won or reached a late stage (by amount), then contacts it qualified "
             "whose opportunity the AE closed lost at Stage 1 (by score). Read the model's "
             "reasoning against the AE's notes to see what the model did not know or weighed "
-            "wrongly. Amounts are in the org's currency.",
+            "wrongly. " + _currency_note(data.misses),
         )
     ]
     for key in data.keys:

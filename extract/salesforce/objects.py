@@ -31,14 +31,24 @@ class SObject:
     #: Fields present in a Data Export but not queryable over the REST API (loaded as null
     #: there), e.g. ``Opportunity.StageSortOrder``.
     export_only: frozenset[str] = field(default_factory=frozenset)
+    #: Fields only multi-currency orgs have (``CurrencyIsoCode``): queried when present,
+    #: null in a single-currency org (whose REST API answers INVALID_FIELD for them).
+    multi_currency_fields: frozenset[str] = field(default_factory=frozenset)
+    #: Objects only multi-currency orgs have (``CurrencyType``, ``DatedConversionRate``):
+    #: empty in a single-currency org (whose REST API answers INVALID_TYPE for them).
+    multi_currency_only: bool = False
 
     @property
     def cursor_field(self) -> str:
         return "SystemModstamp"
 
-    def rest_fields(self, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
-        """The SOQL select list: default fields minus export-only ones, plus extras."""
-        names = [f for f in self.fields if f not in self.export_only]
+    def rest_fields(
+        self, extra: list[str] | tuple[str, ...] = (), *, multi_currency: bool = True
+    ) -> list[str]:
+        """The SOQL select list: default fields minus export-only ones (and minus the
+        multi-currency ones unless ``multi_currency``), plus extras."""
+        skip = self.export_only | (frozenset() if multi_currency else self.multi_currency_fields)
+        names = [f for f in self.fields if f not in skip]
         return names + [f for f in extra if f not in self.fields]
 
     def all_fields(self, extra: list[str] | tuple[str, ...] = ()) -> dict[str, FieldType]:
@@ -170,8 +180,10 @@ OBJECTS: dict[str, SObject] = {
                 "OwnerId": "id",
                 "IsDeleted": "bool",
                 **_AUDIT,
+                "CurrencyIsoCode": "string",
             },
             export_only=frozenset({"StageSortOrder"}),
+            multi_currency_fields=frozenset({"CurrencyIsoCode"}),
         ),
         SObject(
             "OpportunityHistory",
@@ -204,7 +216,80 @@ OBJECTS: dict[str, SObject] = {
                 "IsDeleted": "bool",
             },
         ),
+        # --- currencies (multi-currency orgs; see DESIGN.md "Money") -----------------------
+        SObject(
+            "CurrencyType",
+            "currency_type",
+            {
+                "Id": "id",
+                "IsoCode": "string",
+                "ConversionRate": "double",
+                "DecimalPlaces": "int",
+                "IsActive": "bool",
+                "IsCorporate": "bool",
+                **_AUDIT,
+            },
+            has_is_deleted=False,
+            multi_currency_only=True,
+        ),
+        SObject(
+            "DatedConversionRate",
+            "dated_conversion_rate",
+            {
+                "Id": "id",
+                "IsoCode": "string",
+                "ConversionRate": "double",
+                "StartDate": "date",
+                "NextStartDate": "date",
+                **_AUDIT,
+            },
+            has_is_deleted=False,
+            multi_currency_only=True,
+        ),
     ]
+}
+
+# --- required columns ------------------------------------------------------------------------
+
+#: Per object, the fields without which the backtest cannot judge anything, and what it needs
+#: each for. A Data Export file lacking one is refused at extract, naming the file, the column
+#: and this reason (a missing column would otherwise load as nulls and fail far later).
+REQUIRED_FIELDS: dict[str, dict[str, str]] = {
+    "Account": {"Id": "contacts and opportunities point at accounts by Id"},
+    "Contact": {
+        "Id": "every contact is scored and judged by Id",
+        "CreatedDate": "the backtest window is the contacts created in it",
+    },
+    "Lead": {"Id": "converted leads link contacts to opportunities"},
+    "Opportunity": {
+        "Id": "stage history and contact roles point at opportunities by Id",
+        "StageName": "progression beyond Stage 1 is read from the stage",
+        "CreatedDate": "only opportunities created after the contact count",
+    },
+    "OpportunityHistory": {
+        "Id": "history rows are merged by Id",
+        "OpportunityId": "stage history belongs to an opportunity",
+        "StageName": "progression beyond Stage 1 is read from the stage history",
+        "CreatedDate": "stage changes after AS_OF are ignored, which needs their time",
+    },
+    "OpportunityContactRole": {
+        "Id": "contact roles are merged by Id",
+        "OpportunityId": "a contact role links a contact to an opportunity",
+        "ContactId": "a contact role links a contact to an opportunity",
+    },
+    "OpportunityStage": {
+        "MasterLabel": "the stage ladder is keyed by the stage name",
+        "SortOrder": "the stage ladder is ordered by SortOrder",
+    },
+    "CurrencyType": {
+        "IsoCode": "amounts are converted by currency code",
+        "ConversionRate": "amounts are converted with it",
+    },
+    "DatedConversionRate": {
+        "IsoCode": "amounts are converted by currency code",
+        "ConversionRate": "amounts are converted with it",
+        "StartDate": "the rate whose range holds the close date is used",
+    },
 }
 
 #: Load order: parents before children, so a crash mid-run leaves consistent prefixes.

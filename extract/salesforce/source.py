@@ -22,7 +22,7 @@ import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
-from extract.errors import ApiLimitError, AuthError, ExtractError, TransportError
+from extract.errors import ApiLimitError, AuthError, ExtractError, QueryError, TransportError
 from extract.salesforce.arrow import arrow_schema, records_to_table
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import ExportFile, read_export_tables
@@ -93,9 +93,8 @@ def _resource(
             on_cursor_value_missing="include",
         ),
     ) -> Iterator[pa.Table]:
-        since = cursor.last_value or EPOCH
-        if isinstance(since, str):
-            since = datetime.fromisoformat(since)
+        started = datetime.now(UTC)
+        since = _as_datetime(cursor.last_value) or EPOCH
         count = 0
         if interruption.stops_everything:
             log.info("%s skipped: %s", obj.name, type(interruption.error).__name__)
@@ -111,8 +110,46 @@ def _resource(
                 raise
             interruption.record(exc)
             log.warning("%s stopped after %d rows: %s", obj.name, count, exc)
+        _cap_cursor(obj, started)
 
     return rows
+
+
+def _as_datetime(value: object) -> datetime | None:
+    """A cursor value as an aware datetime (dlt keeps it as a datetime or ISO text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value if isinstance(value, datetime) else None
+
+
+def _cap_cursor(obj: SObject, started: datetime) -> None:
+    """Keep the incremental cursor at or before the time this resource started reading.
+
+    A record stamped in the future (a ``SystemModstamp`` of 2030, a clock gone wrong) is
+    loaded, but would otherwise move the cursor to 2030 and every later edit of any other
+    record (stamped before 2030) would be skipped for good. Capped at the start time, the
+    next run asks again from there: the future record is read again (the merge keeps one
+    row per Id) and later edits arrive. Runs after every page has passed dlt's incremental
+    step (the generator resumes only once its last table was processed).
+    """
+    state = dlt.current.resource_state().get("incremental", {}).get("system_modstamp")
+    if not state:
+        return
+    last = _as_datetime(state.get("last_value"))
+    if last is not None and last > started:
+        log.warning(
+            "%s: a SystemModstamp after this extract started (%s) was loaded; the next run "
+            "continues from %s, so later edits are not skipped",
+            obj.name,
+            last.isoformat(),
+            started.isoformat(timespec="seconds"),
+        )
+        state["last_value"] = started
+        state["unique_hashes"] = []
 
 
 def rest_source(
@@ -123,14 +160,38 @@ def rest_source(
     objects: Sequence[str] = tuple(OBJECTS),
     progress: Progress | None = None,
 ):
-    """The live (or demo-server) org over the REST API."""
+    """The live (or demo-server) org over the REST API.
+
+    Multi-currency fields and objects (``CurrencyIsoCode``, ``CurrencyType``,
+    ``DatedConversionRate``) exist only in multi-currency orgs: the first INVALID_FIELD /
+    INVALID_TYPE that names one marks the org single-currency, and they stay null / empty.
+    """
+    org = {"multi_currency": True}
 
     def pages_for(obj: SObject, extra: Sequence[str]) -> Callable[[datetime], Iterator[pa.Table]]:
         fields = obj.all_fields(extra)
 
         def pages(since: datetime) -> Iterator[pa.Table]:
+            if obj.multi_currency_only and not org["multi_currency"]:
+                log.info("%s: a single-currency org has none; %s stays empty", obj.name, obj.table)
+                return
+            try:
+                yield from query(since)
+            except QueryError as exc:
+                if obj.multi_currency_only and exc.code == "INVALID_TYPE":
+                    org["multi_currency"] = False
+                    log.info("%s: not in this org (single currency); stays empty", obj.name)
+                    return
+                if exc.field not in obj.multi_currency_fields:
+                    raise
+                org["multi_currency"] = False  # no rows were read: ask again without it
+                log.info("%s.%s: not in this org (single currency)", obj.name, exc.field)
+                yield from query(since)
+
+        def query(since: datetime) -> Iterator[pa.Table]:
+            select = obj.rest_fields(extra, multi_currency=org["multi_currency"])
             soql = (
-                f"SELECT {', '.join(obj.rest_fields(extra))} FROM {obj.name} "
+                f"SELECT {', '.join(select)} FROM {obj.name} "
                 f"WHERE SystemModstamp >= {soql_datetime(since)} "
                 "ORDER BY SystemModstamp ASC, Id ASC"
             )

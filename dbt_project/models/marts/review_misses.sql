@@ -47,6 +47,10 @@ candidates as (
         deals.opportunity_id,
         deals.opportunity_name,
         deals.amount,
+        deals.amount_original,
+        deals.currency_iso_code,
+        deals.corporate_currency,
+        deals.amount_rate_source,
         deals.stage_as_of,
         deals.highest_stage_name,
         deals.ae_owner,
@@ -127,7 +131,10 @@ ranked as (
         ) as kind_misses,
         sum(per_contact.amount) over (
             partition by per_contact.model, per_contact.model_version, per_contact.miss_type
-        ) as kind_amount
+        ) as kind_amount,
+        sum(case when per_contact.amount_rate_source = 'missing' then 1 else 0 end) over (
+            partition by per_contact.model, per_contact.model_version, per_contact.miss_type
+        ) as kind_amounts_without_rate
 
     from per_contact
     where per_contact.opportunity_rank = 1
@@ -144,6 +151,7 @@ final as (
         cast(ranked.kind_rank as {{ dbt.type_bigint() }}) as kind_rank,
         cast(ranked.kind_misses as {{ dbt.type_bigint() }}) as kind_misses,
         cast(ranked.kind_amount as {{ type_double() }}) as kind_amount,
+        cast(ranked.kind_amounts_without_rate as {{ dbt.type_bigint() }}) as kind_amounts_without_rate,
         cast(ranked.outcome as {{ dbt.type_string() }}) as outcome,
         cast(ranked.contact_id as {{ dbt.type_string() }}) as contact_id,
         qualifications.contact_name,
@@ -156,6 +164,10 @@ final as (
         cast(ranked.opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         ranked.opportunity_name,
         ranked.amount,
+        ranked.amount_original,
+        ranked.currency_iso_code,
+        ranked.corporate_currency,
+        ranked.amount_rate_source,
         ranked.stage_as_of,
         ranked.highest_stage_name,
         ranked.ae_owner,
