@@ -40,6 +40,7 @@ MARTS = (
     "signal_progression",
     "model_comparison",
     "review_misses",
+    "data_quality",
 )
 #: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
 DEFAULT_BASELINE = "demographic"
@@ -68,6 +69,8 @@ class ReportData:
     org: str | None = None
     baseline: str | None = None
     keys: list[Key] = field(default_factory=list)
+    #: marts.data_quality: one row per object and check (affected_rows may be 0).
+    data_quality: list[Row] = field(default_factory=list)
 
     def summary(self, key: Key) -> Row:
         """The backtest_summary row of one model."""
@@ -348,6 +351,9 @@ def load(db: Path) -> ReportData:
             alignment_parts={_key(row): row for row in fetch(con, _ALIGNMENT_SQL)},
             ae_signals=ae_signal_counts(opportunities),
             ae_totals=ae_signal_totals(opportunities),
+            data_quality=fetch(
+                con, f"select * from {SCHEMA}.data_quality order by object_name, check_name"
+            ),
             baseline=baseline,
             keys=keys,
         )

@@ -648,6 +648,41 @@ def review(data: ReportData) -> Safe:
     return section("review", "Review list: the costliest misses", *parts)
 
 
+def data_quality(data: ReportData) -> Safe:
+    """What the backtest noticed about the data (marts.data_quality), checks that found rows."""
+    found = [r for r in data.data_quality if (r.get("affected_rows") or 0) > 0]
+    intro = (
+        f"{fmt.num(len(data.data_quality))} checks over the loaded records and the scoring rows "
+        "(dates before 1970 or after 2100, SystemModstamps in the future, Ids repeated within "
+        "one load, contacts without account or email, opportunities without a known stage, "
+        "amounts without a rate, truncated inputs). All rows of every check: "
+    )
+    parts: list[Safe] = [
+        el("p", intro, el("code", "select * from marts.data_quality;"), cls="small")
+    ]
+    if not data.data_quality:
+        parts.append(el("p", "Nothing to show: marts.data_quality holds no row.", cls="muted"))
+    elif not found:
+        parts.append(el("p", "No check found anything.", cls="muted"))
+    else:
+        rows = [
+            [
+                r.get("object_name"),
+                r.get("description"),
+                fmt.num(r.get("affected_rows")),
+                fmt.num(r.get("total_rows")),
+            ]
+            for r in found
+        ]
+        parts.append(
+            table(
+                [Col("Object"), Col("Check"), Col("Rows found", num=True), Col("Of", num=True)],
+                rows,
+            )
+        )
+    return section("quality", "Data quality", *parts)
+
+
 def footer(data: ReportData) -> Safe:
     """Where the figures come from and how to rebuild the page."""
     return el(
