@@ -23,6 +23,8 @@ ORG ?=
 API_URL ?=
 MODELS ?= business_context,demographic
 CONTACTS ?= 5000
+# CURRENCIES: a multi-currency demo org, e.g. USD,EUR,GBP (the first is the corporate currency).
+CURRENCIES ?=
 INTERVAL ?= 60
 STAGE_ONE ?=
 POINT_IN_TIME ?= flag
@@ -49,6 +51,7 @@ export BACKTEST_STAGE_ONE := $(STAGE_ONE)
 export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
 export BACKTEST_INTERVAL := $(INTERVAL)
 export BACKTEST_WAIT := $(WAIT)
+export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 # dbt appends to <warehouse dir>/logs/dbt.log, beside extract.log and score.log.
 export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs

@@ -43,7 +43,16 @@ class ApiLimitError(ExtractError):
 
 
 class QueryError(ExtractError):
-    """Salesforce rejected a query (unknown field, malformed SOQL, ...)."""
+    """Salesforce rejected a query (unknown field, malformed SOQL, ...).
+
+    ``code`` is Salesforce's errorCode (``INVALID_FIELD``, ``INVALID_TYPE``, ...) and
+    ``field`` the field an ``INVALID_FIELD`` names, so a caller can tell an optional field
+    or object (multi-currency orgs only) from a real mistake."""
+
+    def __init__(self, message: str, *, code: str = "", field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
 
     #: The field Salesforce named as unknown (INVALID_FIELD), if any.
     field: str | None = None

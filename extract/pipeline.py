@@ -62,12 +62,15 @@ class OrgChoice:
     path: Path | None = None
     credentials: Credentials | None = None
     demo_contacts: int = 0
+    #: A multi-currency demo org (``CURRENCIES=USD,EUR,GBP``; the first is corporate).
+    demo_currencies: tuple[str, ...] = ()
 
     @property
     def identity(self) -> str:
         """Which org this is (``demo:5000``, ``export:<path>``, ``live:<url>``), no secrets."""
         if self.kind == "demo":
-            return f"demo:{self.demo_contacts}"
+            money = f":{','.join(self.demo_currencies)}" if self.demo_currencies else ""
+            return f"demo:{self.demo_contacts}{money}"
         if self.kind == "export":
             return f"export:{self.path}"
         creds = self.credentials or Credentials()
@@ -157,14 +160,33 @@ def choose_org(org: str | None = None, *, demo_contacts: int = 5000) -> OrgChoic
                 "--json`), or an OAuth flow in .dlt/secrets.toml (see .dlt/example.secrets.toml)."
             )
         return OrgChoice("live", f"live org ({credentials.flow})", credentials=credentials)
-    return OrgChoice("demo", "built-in demo org", demo_contacts=demo_contacts)
+    return OrgChoice(
+        "demo", "built-in demo org", demo_contacts=demo_contacts, demo_currencies=demo_currencies()
+    )
+
+
+def demo_currencies() -> tuple[str, ...]:
+    """``BACKTEST_DEMO_CURRENCIES`` (``make ... CURRENCIES=USD,EUR,GBP``): the demo org's
+    currencies, the first corporate; empty for a single-currency demo org."""
+    from extract.demo.generate import parse_currencies
+
+    try:
+        return parse_currencies(os.environ.get("BACKTEST_DEMO_CURRENCIES"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 # -- the demo org ------------------------------------------------------------------------------
 
 
-def demo_org_folder(contacts: int, *, anchor: date | None = None, seed: int = 42) -> Path:
-    """Generate (once) and return the demo org folder for this size, seed and day.
+def demo_org_folder(
+    contacts: int,
+    *,
+    anchor: date | None = None,
+    seed: int = 42,
+    currencies: tuple[str, ...] = (),
+) -> Path:
+    """Generate (once) and return the demo org folder for this size, seed, day and currencies.
 
     Runs that start together (two warehouses in one folder) share the generation: the first
     generates under a lock, the others wait for it and reuse the folder.
@@ -173,7 +195,8 @@ def demo_org_folder(contacts: int, *, anchor: date | None = None, seed: int = 42
 
     anchor = anchor or datetime.now(UTC).date()
     root = warehouse_path().parent / "orgs"
-    folder = root / f"demo-{contacts}-{seed}-{anchor.isoformat()}"
+    money = f"-{'-'.join(currencies)}" if currencies else ""
+    folder = root / f"demo-{contacts}-{seed}-{anchor.isoformat()}{money}"
     # A folder made by an older generator (other objects or fields) is made again.
     stamp = f"{anchor.isoformat()} generator {GENERATOR_VERSION}"
     if _is_complete(folder, stamp):
@@ -182,7 +205,14 @@ def demo_org_folder(contacts: int, *, anchor: date | None = None, seed: int = 42
     with open(root / f".{folder.name}.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even on kill -9
         if not _is_complete(folder, stamp):
-            _generate_demo_org(folder, contacts=contacts, seed=seed, anchor=anchor, stamp=stamp)
+            _generate_demo_org(
+                folder,
+                contacts=contacts,
+                seed=seed,
+                anchor=anchor,
+                stamp=stamp,
+                currencies=currencies,
+            )
     return folder
 
 
@@ -191,14 +221,22 @@ def _is_complete(folder: Path, stamp: str) -> bool:
     return complete.exists() and complete.read_text() == stamp
 
 
-def _generate_demo_org(folder: Path, *, contacts: int, seed: int, anchor: date, stamp: str) -> None:
+def _generate_demo_org(
+    folder: Path,
+    *,
+    contacts: int,
+    seed: int,
+    anchor: date,
+    stamp: str,
+    currencies: tuple[str, ...] = (),
+) -> None:
     from extract.demo.generate import generate_org
 
     started = time.monotonic()
     tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    generate_org(tmp, contacts=contacts, seed=seed, anchor=anchor)
+    generate_org(tmp, contacts=contacts, seed=seed, anchor=anchor, currencies=currencies)
     (tmp / ".complete").write_text(stamp)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
@@ -352,7 +390,8 @@ def _rest_client(
         if choice.kind == "demo":
             from extract.demo.server import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-            url = stack.enter_context(demo_server(demo_org_folder(choice.demo_contacts)))
+            folder = demo_org_folder(choice.demo_contacts, currencies=choice.demo_currencies)
+            url = stack.enter_context(demo_server(folder))
             credentials = Credentials(
                 client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, login_url=url
             )

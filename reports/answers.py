@@ -61,14 +61,36 @@ def answer_identify(data: ReportData) -> Answer:
         if not s.get("decided_contacts"):
             lines.append(f"{data.label(key)}: no decided contact yet.")
             continue
+        auc = s.get("roc_auc")
+        ranking = (
+            f"{auc_grade(auc)} (AUC {fmt.dec(auc)})"
+            if not fmt.missing(auc)
+            else "Ranking not measurable (AUC needs contacts the AEs progressed and contacts "
+            "they did not)"
+        )
+        recall = (
+            f"(recall {fmt.pct(s.get('model_recall'))}, "
+            f"{fmt.ci(s.get('recall_ci_low'), s.get('recall_ci_high'))})"
+            if not fmt.missing(s.get("model_recall"))
+            else "(recall not measurable: the AEs progressed none of them)"
+        )
+        if fmt.missing(s.get("model_precision")):
+            precision = "it qualifies nobody, so its precision is not measurable"
+        else:
+            lift = lift_at_threshold(s)
+            precision = (
+                f"{fmt.pct(s.get('model_precision'))} of the contacts it qualifies progress "
+                f"({fmt.ci(s.get('precision_ci_low'), s.get('precision_ci_high'))})"
+                + (
+                    f", {fmt.times(lift)} the base rate of {fmt.pct(s.get('base_rate'))}"
+                    if not fmt.missing(lift)
+                    else f" against a base rate of {fmt.pct(s.get('base_rate'))}"
+                )
+            )
         lines.append(
-            f"{data.label(key)}: {auc_grade(s.get('roc_auc'))} (AUC {fmt.dec(s.get('roc_auc'))}). "
+            f"{data.label(key)}: {ranking}. "
             f"It qualifies {fmt.of(s.get('true_positives'), s.get('deals_beyond_stage_one'))} "
-            f"contacts the AEs progressed (recall {fmt.pct(s.get('model_recall'))}, "
-            f"{fmt.ci(s.get('recall_ci_low'), s.get('recall_ci_high'))}); "
-            f"{fmt.pct(s.get('model_precision'))} of the contacts it qualifies progress "
-            f"({fmt.ci(s.get('precision_ci_low'), s.get('precision_ci_high'))}), "
-            f"{fmt.times(lift_at_threshold(s))} the base rate of {fmt.pct(s.get('base_rate'))}."
+            f"contacts the AEs progressed {recall}; {precision}."
         )
     return Answer(
         KEY_QUESTIONS[0],
@@ -108,14 +130,18 @@ def answer_error_rates(data: ReportData) -> Answer:
     for key in data.keys:
         s, o = data.summary(key), data.outcomes.get(key, {})
         negatives = (s.get("false_positives") or 0) + (s.get("true_negatives") or 0)
+        fp_rate, fn_rate = false_positive_rate(s), false_negative_rate(s)
         lines.append(
-            f"{data.label(key)}: false-positive rate {fmt.pct(false_positive_rate(s))} "
-            f"(it qualified {fmt.of(s.get('false_positives'), negatives)} contacts the AEs did "
-            f"not progress: AE time spent for nothing, {fmt.num(o.get('fp_closed_at_stage_one'))} "
-            f"of them closed lost at Stage 1); false-negative rate "
-            f"{fmt.pct(false_negative_rate(s))} (it turned away "
-            f"{fmt.of(s.get('false_negatives'), s.get('deals_beyond_stage_one'))} contacts the "
-            f"AEs progressed: missed opportunities, {fmt.num(o.get('fn_won'))} of them won deals)."
+            fmt.prose(
+                f"{data.label(key)}: false-positive rate {fmt.pct(fp_rate)} (it qualified "
+                f"{fmt.of(s.get('false_positives'), negatives)} contacts the AEs did not "
+                "progress: AE time spent for nothing, "
+                f"{fmt.num(o.get('fp_closed_at_stage_one'))} of them closed lost at Stage 1); "
+                f"false-negative rate {fmt.pct(fn_rate)} (it turned away "
+                f"{fmt.of(s.get('false_negatives'), s.get('deals_beyond_stage_one'))} contacts "
+                f"the AEs progressed: missed opportunities, {fmt.num(o.get('fn_won'))} of them "
+                "won deals)."
+            )
         )
     return Answer(
         KEY_QUESTIONS[2],
@@ -524,7 +550,9 @@ def expected_results(data: ReportData) -> Safe:
     head = el("tr", el("th", "Expected (seed)"), [el("th", data.label(k)) for k in data.keys])
     note = (
         "How each is judged: qualification rate over all scored contacts; accuracy over decided "
-        "contacts; alignment over opportunities whose AE notes name a signal; processing rate "
+        "contacts, met only when it also beats the majority class (always predicting the more "
+        "common outcome, which needs no model at all); alignment over opportunities whose AE "
+        "notes name a signal; processing rate "
         "from the last scoring run (contacts per hour = qualifications per hour ÷ models). "
         "Enterprise = accounts of 1,000+ employees, small business = under 200, judged on the "
         "mean score; Technology = Account.Industry 'Technology' against all scored contacts; "

@@ -32,6 +32,7 @@ TOC = (
     ("comparison", "vs baseline"),
     ("pending", "Pending"),
     ("review", "Review list"),
+    ("quality", "Data quality"),
 )
 
 
@@ -62,6 +63,7 @@ def render(data: ReportData, *, generated: dt.datetime | None = None) -> Safe:
         sections.comparison(data),
         sections.pending(data),
         sections.review(data),
+        sections.data_quality(data),
     ]
     as_of = data.first.get("as_of")
     return document(

@@ -56,7 +56,11 @@ class Expectation:
 
 EXPECTATIONS = (
     Expectation("qualification_rate", "Success indicators", "Qualification rate: 20–40%"),
-    Expectation("accuracy", "Success indicators", "Model accuracy: > 70%"),
+    Expectation(
+        "accuracy",
+        "Success indicators",
+        "Model accuracy: > 70% (and above the majority class's)",
+    ),
     Expectation("alignment", "Success indicators", "Model–AE alignment: > 0.6"),
     Expectation(
         "processing_rate",
@@ -94,7 +98,9 @@ def check_qualification_rate(summary: Row) -> Check:
 
 
 def check_accuracy(summary: Row) -> Check:
-    """Accuracy over decided contacts above 70%, shown against always saying "no"."""
+    """Accuracy over decided contacts above 70% *and* above the majority class's accuracy
+    (always predicting the more common outcome, ``majority_class_accuracy``): a model that
+    qualifies nobody where 78% do not progress is 78% accurate and has learnt nothing."""
     accuracy = summary.get("model_accuracy")
     decided = summary.get("decided_contacts") or 0
     if fmt.missing(accuracy) or not decided:
@@ -104,10 +110,16 @@ def check_accuracy(summary: Row) -> Check:
     figure = f"{fmt.pct(accuracy, digits=1)} of {fmt.num(decided)} decided contacts"
     if interval:
         figure += f" ({fmt.ci(*interval)})"
-    base = summary.get("base_rate")
-    if not fmt.missing(base):
-        figure += f"; qualifying nobody would score {fmt.pct(1 - base, digits=1)}"
-    return Check(_status(accuracy > 0.70), figure)
+    majority = summary.get("majority_class_accuracy")
+    if fmt.missing(majority):
+        return Check(UNMEASURABLE, figure + "; the majority class's accuracy is unknown")
+    base = summary.get("base_rate") or 0
+    always = "qualifying nobody" if base < 0.5 else "qualifying everybody"
+    figure += f"; {always} (the majority class) would score {fmt.pct(majority, digits=1)}"
+    beats = accuracy > majority
+    if accuracy > 0.70 and not beats:
+        figure += ", so above 70% says nothing here"
+    return Check(_status(accuracy > 0.70 and beats), figure)
 
 
 def check_alignment(summary: Row) -> Check:

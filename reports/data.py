@@ -40,6 +40,7 @@ MARTS = (
     "signal_progression",
     "model_comparison",
     "review_misses",
+    "data_quality",
 )
 #: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
 DEFAULT_BASELINE = "demographic"
@@ -68,6 +69,8 @@ class ReportData:
     org: str | None = None
     baseline: str | None = None
     keys: list[Key] = field(default_factory=list)
+    #: marts.data_quality: one row per object and check (affected_rows may be 0).
+    data_quality: list[Row] = field(default_factory=list)
 
     def summary(self, key: Key) -> Row:
         """The backtest_summary row of one model."""
@@ -153,6 +156,10 @@ def connect(db: Path, *, wait: float = 10.0) -> Iterator[Any]:
         yield con
     finally:
         con.close()
+
+
+#: Misses shown per model and kind in the review list (the rest: one query away, said so).
+REVIEW_PER_KIND = 25
 
 
 def fetch(con: Any, sql: str, params: list[Any] | None = None) -> list[Row]:
@@ -334,12 +341,19 @@ def load(db: Path) -> ReportData:
             segments=fetch(con, f"select * from {SCHEMA}.metrics_by_segment"),
             signals=fetch(con, f"select * from {SCHEMA}.signal_progression"),
             comparison=comparison,
-            misses=fetch(con, f"select * from {SCHEMA}.review_misses order by review_rank"),
+            misses=fetch(
+                con,
+                f"select * from {SCHEMA}.review_misses where kind_rank <= ? order by review_rank",
+                [REVIEW_PER_KIND],
+            ),
             score_groups=groups,
             outcomes={_key(row): row for row in fetch(con, _OUTCOMES_SQL)},
             alignment_parts={_key(row): row for row in fetch(con, _ALIGNMENT_SQL)},
             ae_signals=ae_signal_counts(opportunities),
             ae_totals=ae_signal_totals(opportunities),
+            data_quality=fetch(
+                con, f"select * from {SCHEMA}.data_quality order by object_name, check_name"
+            ),
             baseline=baseline,
             keys=keys,
         )

@@ -195,12 +195,13 @@ def calibration_chart(data: ReportData) -> Safe:
 
 def lift_chart(data: ReportData) -> Safe:
     """Lift per score decile, per model, against no lift (1×)."""
-    categories = [str(d) for d in range(1, 11)]
+    bins = _most_bins(data)
+    categories = [str(d) for d in range(1, bins + 1)]
     series = []
     highest = 1.0
     for key in data.keys:
         by_decile = {r["score_decile"]: r.get("lift") for r in _calibration_rows(data, key)}
-        values = [by_decile.get(d) for d in range(1, 11)]
+        values = [by_decile.get(d) for d in range(1, bins + 1)]
         highest = max([highest, *(v for v in values if v is not None)])
         series.append((data.label(key), values, data.color(key)))
     ticks = nice_ticks(highest * 1.05, count=4)
@@ -208,7 +209,7 @@ def lift_chart(data: ReportData) -> Safe:
         "Lift by score decile",
         categories,
         series,
-        x_label="Score decile (10 = highest scores)",
+        x_label=f"Score bin ({bins} = highest scores)",
         y=Axis("Lift (rate ÷ base rate)", 0, ticks[-1], ticks, lambda v: f"{plain_tick(v)}×"),
         rules=[Rule(0, 1, 1, 1, "no lift (1×)")],
         description="Progression rate of each score decile divided by the base rate.",
@@ -245,11 +246,19 @@ def gain_chart(data: ReportData) -> Safe:
     )
 
 
+def _score_span(row: Row) -> str:
+    """The scores a bin holds: "0.27" for one score, "0.27–0.31" for a range."""
+    low, high = row.get("min_score"), row.get("max_score")
+    if low == high:
+        return fmt.dec(low, 3)
+    return f"{fmt.dec(low, 3)}–{fmt.dec(high, 3)}"
+
+
 def _decile_table(data: ReportData, key: Key) -> Safe:
     rows = [
         [
             fmt.num(r["score_decile"]),
-            f"{fmt.dec(r.get('min_score'))}–{fmt.dec(r.get('max_score'))}",
+            _score_span(r),
             fmt.num(r.get("contacts")),
             fmt.num(r.get("progressed_contacts")),
             fmt.pct(r.get("mean_score")),
@@ -276,6 +285,28 @@ def _decile_table(data: ReportData, key: Key) -> Safe:
     )
 
 
+def _most_bins(data: ReportData) -> int:
+    """The most score bins any model has (10 unless every model's scores are coarse)."""
+    bins = [r.get("score_bins") or 0 for r in data.calibration]
+    return max(bins, default=10) or 10
+
+
+def _bins_note(data: ReportData) -> str:
+    """Which models have fewer than ten bins, and why, in one sentence (or nothing)."""
+    coarse = []
+    for key in data.keys:
+        bins = next((r.get("score_bins") for r in _calibration_rows(data, key)), None)
+        if bins is not None and bins < 10:
+            coarse.append(f"{data.label(key)} {bins}")
+    if not coarse:
+        return ""
+    return (
+        " Fewer than ten bins where scores take few distinct values (bins per model: "
+        + ", ".join(coarse)
+        + ")."
+    )
+
+
 def calibration(data: ReportData) -> Safe:
     """Calibration, lift and cumulative gain by score decile."""
     tables = [
@@ -289,7 +320,10 @@ def calibration(data: ReportData) -> Safe:
         "Calibration and lift by score decile",
         el(
             "p",
-            "Decided contacts are split into ten equal groups by score. Calibration asks "
+            "Decided contacts are split into up to ten near-equal groups by score, cut where "
+            "the score changes, so contacts with the same score are never split."
+            + _bins_note(data)
+            + " Calibration asks "
             "whether a score of 60% means 60% of such contacts progress (points on the "
             "diagonal); lift how much likelier the decile's contacts progress than average; "
             "cumulative gain how many of the progressed contacts the top-scored share holds.",
@@ -402,7 +436,7 @@ def _sweep_note(data: ReportData, key: Key) -> str:
         return ""
     if current["threshold"] == best["threshold"]:
         return f"{data.label(key)}: the current threshold is also the best for F1."
-    return (
+    return fmt.prose(
         f"{data.label(key)}: moving the threshold from {current['threshold']:.2f} to "
         f"{best['threshold']:.2f} would change F1 from {fmt.dec(current.get('f1'))} to "
         f"{fmt.dec(best.get('f1'))}, recall from {fmt.pct(current.get('threshold_recall'))} to "
@@ -730,6 +764,8 @@ def ae_signal_table(data: ReportData) -> Safe:
             Col("Share progressed", num=True),
         ],
         rows,
+        empty="Nothing to show: no decided opportunity has AE notes (description, next step, "
+        "loss reason) that name a signal of the taxonomy.",
     )
 
 

@@ -16,6 +16,15 @@ def missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+NOT_MEASURABLE = "not measurable"
+
+
+def prose(text: str) -> str:
+    """A sentence built from formatted figures, with every missing figure (the dash) said in
+    words. Only for sentences whose template has no dash of its own."""
+    return text.replace(DASH, NOT_MEASURABLE)
+
+
 def pct(value: float | None, *, digits: int = 0) -> str:
     """A share as a percentage: 0.617 -> "62%".
 

@@ -165,9 +165,15 @@ def table(
     row_classes: Sequence[str | None] | None = None,
     groups: Sequence[tuple[str, int]] | None = None,
     caption: str | None = None,
+    empty: str | None = None,
 ) -> Safe:
     """A table; cells of numeric columns are right-aligned; ``groups`` adds a header row of
-    (label, span) column groups."""
+    (label, span) column groups. Without rows, one line saying why (``empty``) instead of a
+    table holding only its header."""
+    if not rows:
+        return el(
+            "p", empty or "Nothing to show: the mart holds no row for this table.", cls="muted"
+        )
     head_rows = []
     if groups:
         head_rows.append(

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from reports import fmt
-from reports.data import Key, ReportData, Row, describe_org, split_signals
+from reports.data import REVIEW_PER_KIND, Key, ReportData, Row, describe_org, split_signals
 from reports.html import Safe, el, join
 from reports.page import Col, details, section, table
 from reports.stats import mcnemar_p
@@ -23,7 +23,8 @@ from reports.verdict import (
     verdict_sentence,
 )
 
-#: How many misses per model are shown before the rest fold away.
+#: How many misses per model are shown before the rest fold away (of at most
+#: ``REVIEW_PER_KIND`` per kind that the page holds).
 REVIEW_SHOWN = 10
 
 
@@ -198,9 +199,14 @@ def _verdict_card(data: ReportData, key: Key) -> Safe:
         f"Qualifies {fmt.pct(summary.get('qualification_rate'))} of "
         f"{fmt.num(summary.get('total_contacts'))} scored contacts; "
         f"{fmt.of(summary.get('deals_beyond_stage_one'), summary.get('decided_contacts'))} "
-        f"decided contacts progressed (base rate {fmt.pct(summary.get('base_rate'))}), so a "
-        f"contact it qualifies is {fmt.times(lift)} as likely to progress as a random one; "
-        f"{fmt.num(summary.get('pending_contacts'))} pending; "
+        f"decided contacts progressed (base rate {fmt.pct(summary.get('base_rate'))})"
+        + (
+            f", so a contact it qualifies is {fmt.times(lift)} as likely to progress as a random "
+            "one; "
+            if not fmt.missing(lift)
+            else "; "
+        )
+        + f"{fmt.num(summary.get('pending_contacts'))} pending; "
         f"{fmt.num(summary.get('scoring_errors'))} scoring errors."
     )
     return el(
@@ -280,7 +286,7 @@ def confusion_matrix(data: ReportData, key: Key) -> Safe:
         ),
         cls="cm",
     )
-    rates = (
+    rates = fmt.prose(
         f"Precision {fmt.pct(s.get('model_precision'))}, "
         f"recall {fmt.pct(s.get('model_recall'))}, "
         f"specificity {fmt.pct(s.get('specificity'))}, "
@@ -520,6 +526,40 @@ def _lines(*parts: tuple[object, str | None]) -> Safe:
     return join(el("span", text, cls=cls or "line") for text, cls in parts if text)
 
 
+def _money(row: Row) -> str:
+    """A miss's amount in the corporate currency, with the original beside it when the deal
+    is in another currency ("2,000 USD (1,000 EUR)"); no rate: says so."""
+    corporate, own = row.get("corporate_currency"), row.get("currency_iso_code")
+    original = f"{fmt.amount(row.get('amount_original'))} {own}" if own else ""
+    if row.get("amount_rate_source") == "missing":
+        return f"{original} (no rate to {corporate or 'the corporate currency'})"
+    text = fmt.amount(row.get("amount")) + (f" {corporate}" if corporate else "")
+    if own and own != corporate and not fmt.missing(row.get("amount_original")):
+        text += f" ({original})"
+    return text
+
+
+def _currency_note(rows: list[Row]) -> str:
+    """Which currency the amounts are in, from the marts (and the amounts without a rate)."""
+    corporate = next(
+        (r.get("corporate_currency") for r in rows if r.get("corporate_currency")), None
+    )
+    if corporate is None:
+        return "Amounts are in the org's single currency."
+    missing = sum(r.get("kind_amounts_without_rate") or 0 for r in rows if r.get("kind_rank") == 1)
+    note = (
+        f"Amounts are in the corporate currency, {corporate}: each converted from its "
+        "opportunity's currency with Salesforce's rate for its close date "
+        "(DatedConversionRate, else CurrencyType)."
+    )
+    if missing:
+        note += (
+            f" {fmt.num(missing)} amounts have no rate to {corporate}: they are left out of "
+            "the sums and ranked last, never mixed in unconverted."
+        )
+    return note
+
+
 def review_row(row: Row) -> list[object]:
     """One miss: model reasoning and AE reasoning side by side (all text escaped)."""
     context = " · ".join(str(bit) for bit in (row.get("industries"), row.get("use_cases")) if bit)
@@ -527,7 +567,7 @@ def review_row(row: Row) -> list[object]:
     opportunity = row.get("opportunity_name") or row.get("opportunity_id")
     stage = (
         f"reached {row.get('highest_stage_name') or fmt.DASH}, now "
-        f"{row.get('stage_as_of') or fmt.DASH}; amount {fmt.amount(row.get('amount'))}"
+        f"{row.get('stage_as_of') or fmt.DASH}; amount {_money(row)}"
     )
     return [
         fmt.num(row.get("review_rank")),
@@ -568,13 +608,25 @@ def _review_table(rows: list[Row]) -> Safe:
 
 
 def _miss_summary(rows: list[Row]) -> str:
+    """Per kind, how many misses there are in all and their amount (mart columns)."""
     parts = []
     for kind, label in MISS_TYPES.items():
-        of_kind = [r for r in rows if r.get("miss_type") == kind]
-        if of_kind:
-            total = sum(r.get("amount") or 0 for r in of_kind)
-            parts.append(f"{label.lower()}: {fmt.num(len(of_kind))} (amount {fmt.amount(total)})")
+        first = next((r for r in rows if r.get("miss_type") == kind), None)
+        if first is not None:
+            amount, corporate = first.get("kind_amount"), first.get("corporate_currency")
+            unit = f" {corporate}" if corporate else ""
+            money = "" if fmt.missing(amount) else f" (amount {fmt.amount(amount)}{unit})"
+            parts.append(f"{label.lower()}: {fmt.num(first.get('kind_misses'))}{money}")
     return "; ".join(parts) if parts else "no costly miss"
+
+
+def _all_misses_sql(key: tuple[str, str]) -> str:
+    """The query that lists every miss of one model, for the misses the page leaves out."""
+    model, version = (part.replace("'", "''") for part in key)
+    return (
+        f"select * from marts.review_misses where model = '{model}' "
+        f"and model_version = '{version}' order by review_rank;"
+    )
 
 
 def review(data: ReportData) -> Safe:
@@ -586,7 +638,7 @@ def review(data: ReportData) -> Safe:
             "opportunity was won or reached a late stage (by amount), then contacts it qualified "
             "whose opportunity the AE closed lost at Stage 1 (by score). Read the model's "
             "reasoning against the AE's notes to see what the model did not know or weighed "
-            "wrongly. Amounts are in the org's currency.",
+            "wrongly. " + _currency_note(data.misses),
         )
     ]
     for key in data.keys:
@@ -594,8 +646,30 @@ def review(data: ReportData) -> Safe:
         parts.append(el("h3", data.label(key)))
         parts.append(el("p", f"Costly misses: {_miss_summary(rows)}.", cls="small"))
         if not rows:
-            parts.append(el("p", "Nothing to review.", cls="muted"))
+            parts.append(
+                el(
+                    "p",
+                    "Nothing to review: no contact it turned away had a won or late-stage deal, "
+                    "and none it qualified was closed lost at Stage 1.",
+                    cls="muted",
+                )
+            )
             continue
+        hidden = sum(
+            max((r.get("kind_misses") or 0) - REVIEW_PER_KIND, 0)
+            for r in rows
+            if r.get("kind_rank") == 1
+        )
+        if hidden:
+            parts.append(
+                el(
+                    "p",
+                    f"Shown: the {REVIEW_PER_KIND} costliest of each kind; {fmt.num(hidden)} more "
+                    "are in the warehouse. All of them: ",
+                    el("code", _all_misses_sql(key)),
+                    cls="small",
+                )
+            )
         parts.append(_review_table(rows[:REVIEW_SHOWN]))
         if len(rows) > REVIEW_SHOWN:
             parts.append(
@@ -605,6 +679,41 @@ def review(data: ReportData) -> Safe:
                 )
             )
     return section("review", "Review list: the costliest misses", *parts)
+
+
+def data_quality(data: ReportData) -> Safe:
+    """What the backtest noticed about the data (marts.data_quality), checks that found rows."""
+    found = [r for r in data.data_quality if (r.get("affected_rows") or 0) > 0]
+    intro = (
+        f"{fmt.num(len(data.data_quality))} checks over the loaded records and the scoring rows "
+        "(dates before 1970 or after 2100, SystemModstamps in the future, Ids repeated within "
+        "one load, contacts without account or email, opportunities without a known stage, "
+        "amounts without a rate, truncated inputs). All rows of every check: "
+    )
+    parts: list[Safe] = [
+        el("p", intro, el("code", "select * from marts.data_quality;"), cls="small")
+    ]
+    if not data.data_quality:
+        parts.append(el("p", "Nothing to show: marts.data_quality holds no row.", cls="muted"))
+    elif not found:
+        parts.append(el("p", "No check found anything.", cls="muted"))
+    else:
+        rows = [
+            [
+                r.get("object_name"),
+                r.get("description"),
+                fmt.num(r.get("affected_rows")),
+                fmt.num(r.get("total_rows")),
+            ]
+            for r in found
+        ]
+        parts.append(
+            table(
+                [Col("Object"), Col("Check"), Col("Rows found", num=True), Col("Of", num=True)],
+                rows,
+            )
+        )
+    return section("quality", "Data quality", *parts)
 
 
 def footer(data: ReportData) -> Safe:

@@ -49,6 +49,8 @@ class Snapshot:
     missing: str | None = None
     holder: dict[str, Any] = field(default_factory=dict)
     running: bool = False
+    #: marts.data_quality rows that found something (empty when clean or not built).
+    quality: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_progress(db: Path) -> dict[str, dict[str, Any]]:
@@ -90,6 +92,7 @@ def take_snapshot(db: Path) -> Snapshot:
         try:
             snap.summary = _rows(con, "select * from marts.backtest_summary order by model")
             snap.comparison = _rows(con, "select * from marts.model_comparison order by model")
+            snap.quality = _quality_rows(con)
         except duckdb.CatalogException:
             snap.missing = "The marts are not built yet: run `make transform`."
         finally:
@@ -145,6 +148,32 @@ def _run_lines(snap: Snapshot) -> list[str]:
     return []
 
 
+def _quality_rows(con: Any) -> list[dict[str, Any]]:
+    """The data-quality checks that found rows (none from a warehouse built before them)."""
+    import duckdb
+
+    try:
+        return _rows(
+            con,
+            "select * from marts.data_quality where affected_rows > 0 "
+            "order by affected_rows desc, object_name, check_name",
+        )
+    except duckdb.CatalogException:
+        return []
+
+
+def quality_line(rows: list[dict[str, Any]]) -> str:
+    """One line for the terminal: what the data-quality checks found, most rows first."""
+    if not rows:
+        return "   🧹 Data quality: no check found anything (marts.data_quality)"
+    shown = [
+        f"{r['object_name']} {r['check_name'].replace('_', ' ')} {int(r['affected_rows']):,}"
+        for r in rows[:4]
+    ]
+    more = f" and {len(rows) - 4} more" if len(rows) > 4 else ""
+    return f"   🧹 Data quality: {', '.join(shown)}{more} (see marts.data_quality)"
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
@@ -175,6 +204,8 @@ def _per_model(score: dict[str, Any]) -> list[str]:
         errors = int(figures.get("errors", 0))
         share = _pct(qualified / processed if processed else None)
         text = f"{model} {processed:,} processed, {qualified:,} qualified ({share})"
+        truncated = int(figures.get("truncated", 0))
+        text += f", {truncated:,} with inputs truncated" if truncated else ""
         out.append(text + (f", {errors:,} errors" if errors else ""))
     return out
 
@@ -267,6 +298,7 @@ def summary_lines(snap: Snapshot, *, report: Path | None = None) -> list[str]:
             f"recall {_signed(row['model_recall_delta'], pct=True)}, "
             f"precision {_signed(row['model_precision_delta'], pct=True)}"
         )
+    lines.append(quality_line(snap.quality))
     if report is not None:
         where = report if report.exists() else f"{report} (not built yet: `make report`)"
         lines.append(f"   📄 Report: {where}")

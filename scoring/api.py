@@ -2,8 +2,12 @@
 
 Endpoints: ``GET /health``, ``POST /qualify``, ``POST /qualify/batch`` (``?model=`` picks
 ``business_context`` (default) or ``demographic``), plus FastAPI's ``/openapi.json`` and
-``/docs``. Bad input gets 422 naming the field; a batch over ``max_batch`` items (or a body
-over ``max_body_bytes``) gets 413.
+``/docs``. Bad input gets 422 naming the field, never a 500 and never echoing the input
+back: text over the contract's limits (``scoring.contract``), NaN or Infinity, integers
+beyond 64 bits, text that is not valid Unicode (lone surrogates). In a batch a bad item
+fails alone: its place in ``results`` holds ``{"error": {"status": 422, "detail": [...]}}``
+and the other items are scored. A batch over ``max_batch`` items, or a body over
+``max_body_bytes`` (by Content-Length, or counted as a chunked body arrives), gets 413.
 
 Serve it with ``python -m scoring.api --host 127.0.0.1 --port 8080``.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import signal
 import threading
@@ -22,16 +27,16 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scoring.auth import TokenRequired
+from scoring.contract import MAX_AMOUNT, MAX_INT, MAX_LENGTHS
 from scoring.jsonfast import dumps
 from scoring.models import DEFAULT_MODEL, MODELS
 
 DEFAULT_MAX_BATCH = 2000
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
-_TEXT = 20_000
 
 ModelName = Literal["business_context", "demographic"]
 ModelQuery = Annotated[
@@ -43,20 +48,36 @@ Confidence = Literal["HIGH", "CONFIDENT", "UNCERTAIN", "LOW"]
 class QualifyRequest(BaseModel):
     """What is known about one contact when it arrived. Only ``domain`` is required (nullable)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     domain: str | None = Field(
-        max_length=253, description="Business domain (null when none could be derived)."
+        max_length=MAX_LENGTHS["domain"],
+        description="Business domain (null when none could be derived).",
     )
-    company_name: str | None = Field(None, max_length=1000)
-    website: str | None = Field(None, max_length=2000)
-    industry: str | None = Field(None, max_length=200, description="Account.Industry picklist")
-    employees: int | None = Field(None, ge=0, description="Account.NumberOfEmployees")
-    annual_revenue: float | None = Field(None, ge=0, description="Account.AnnualRevenue")
-    description: str | None = Field(None, max_length=_TEXT)
-    title: str | None = Field(None, max_length=1000)
-    email: str | None = Field(None, max_length=320)
-    lead_source: str | None = Field(None, max_length=200)
+    company_name: str | None = Field(None, max_length=MAX_LENGTHS["company_name"])
+    website: str | None = Field(None, max_length=MAX_LENGTHS["website"])
+    industry: str | None = Field(
+        None, max_length=MAX_LENGTHS["industry"], description="Account.Industry picklist"
+    )
+    employees: int | None = Field(None, ge=0, le=MAX_INT, description="Account.NumberOfEmployees")
+    annual_revenue: float | None = Field(
+        None, ge=0, le=MAX_AMOUNT, description="Account.AnnualRevenue"
+    )
+    description: str | None = Field(None, max_length=MAX_LENGTHS["description"])
+    title: str | None = Field(None, max_length=MAX_LENGTHS["title"])
+    email: str | None = Field(None, max_length=MAX_LENGTHS["email"])
+    lead_source: str | None = Field(None, max_length=MAX_LENGTHS["lead_source"])
+
+    @field_validator(*MAX_LENGTHS, mode="after")
+    @classmethod
+    def _valid_unicode(cls, value: str | None) -> str | None:
+        # JSON may carry "\ud800" (a lone surrogate): Python accepts it, UTF-8 cannot hold it.
+        if value is not None and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text is not valid Unicode (a lone surrogate)") from None
+        return value
 
 
 class QualifyResponse(BaseModel):
@@ -109,37 +130,91 @@ def _json(payload: Any) -> Response:
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a request body larger than ``max_bytes`` (by Content-Length)."""
+    """ASGI middleware: 413 for a request body larger than ``max_bytes``, by Content-Length
+    or, for a body without one (chunked), counted as it arrives before the app sees it."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length and length.isdigit() and int(length) > self.max_bytes:
-                detail = f"request body of {int(length)} bytes exceeds {self.max_bytes} bytes"
-                await Response(dumps({"detail": detail}), 413, media_type="application/json")(
-                    scope, receive, send
-                )
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length and length.isdigit():
+            if int(length) > self.max_bytes:
+                await self._refuse(f"request body of {int(length)} bytes", scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._refuse("a chunked request body", scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> Any:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, what: str, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"{what} exceeds {self.max_bytes} bytes"
+        await Response(dumps({"detail": detail}), 413, media_type="application/json")(
+            scope, receive, send
+        )
 
 
-def parse_batch(body: bytes) -> BatchRequest:
-    """A batch from raw JSON bytes, or FastAPI's 422 naming the fields.
+def _public(errors: Any, *, prefix: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Validation errors as the API answers them: where and why, never the input itself
+    (pydantic's ``input`` and ``ctx`` would echo the caller's data back)."""
+    return [
+        {"loc": [*prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in errors
+    ]
 
-    Parsed by pydantic-core straight from bytes rather than through FastAPI's body
-    handling (``json.loads``, then validation): a third less time for a 1,000-item batch.
+
+class _RawBatch(BaseModel):
+    """The batch envelope only; each item is checked on its own."""
+
+    items: list[Any]
+
+
+def parse_batch(body: bytes) -> list[QualifyRequest | dict[str, Any]]:
+    """A batch's items from raw JSON bytes: each a request, or the error of that item alone.
+
+    The whole batch is parsed by pydantic-core straight from bytes (a third less time for
+    a 1,000-item batch than FastAPI's ``json.loads`` then validation). Only when that fails
+    are the items parsed with Python's JSON (which reads NaN, huge integers and lone
+    surrogates, so that the item holding one is named) and validated one by one. A body
+    that is not a JSON object with a list of items is a 422 for the whole request.
     """
     try:
-        return BatchRequest.model_validate_json(body)
+        return list(BatchRequest.model_validate_json(body).items)
+    except ValidationError:
+        pass
+    try:
+        raw = _RawBatch.model_validate(json.loads(body))
     except ValidationError as exc:
-        errors = [
-            {**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)
-        ]
-        raise RequestValidationError(errors) from None
+        raise RequestValidationError(_public(exc.errors(), prefix=("body",))) from None
+    except ValueError:  # not JSON, not UTF-8, or an integer too long to read
+        raise RequestValidationError(
+            [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}]
+        ) from None
+    items: list[QualifyRequest | dict[str, Any]] = []
+    for i, item in enumerate(raw.items):
+        try:
+            items.append(QualifyRequest.model_validate(item))
+        except ValidationError as exc:
+            detail = _public(exc.errors(), prefix=("body", "items", i))
+            items.append({"error": {"status": 422, "detail": detail}})
+    return items
 
 
 def _openapi_with_batch_request(app: FastAPI) -> dict[str, Any]:
@@ -170,6 +245,13 @@ def create_app(*, max_batch: int | None = None, max_body_bytes: int | None = Non
     if token:  # `make api API_TOKEN=...`: every request must carry it (scoring.auth)
         app.add_middleware(TokenRequired, token=token)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> Response:
+        """422 naming the fields, without echoing the input."""
+        return Response(
+            dumps({"detail": _public(exc.errors())}), 422, media_type="application/json"
+        )
+
     @app.get("/health", response_model=Health)
     async def health() -> Response:
         """Liveness and the models served."""
@@ -199,15 +281,21 @@ def create_app(*, max_batch: int | None = None, max_body_bytes: int | None = Non
     )
     async def qualify_batch(request: Request, model: ModelQuery = DEFAULT_MODEL) -> Response:
         """Score several contacts; results come back in the order of the items."""
-        batch = parse_batch(await request.body())
-        if len(batch.items) > max_batch:
+        items = parse_batch(await request.body())
+        if len(items) > max_batch:
             raise HTTPException(
                 status_code=413,
-                detail=f"batch of {len(batch.items)} items exceeds the limit of {max_batch}; "
+                detail=f"batch of {len(items)} items exceeds the limit of {max_batch}; "
                 "split it into smaller batches",
             )
         qualify = MODELS[model].qualify
-        return _json({"results": [qualify(item.__dict__) for item in batch.items]})
+        return _json(
+            {
+                "results": [
+                    item if isinstance(item, dict) else qualify(item.__dict__) for item in items
+                ]
+            }
+        )
 
     app.openapi = lambda: _openapi_with_batch_request(app)  # type: ignore[method-assign]
     return app

@@ -5,7 +5,8 @@ connections (the caller bounds concurrency), an optional request rate limit, and
 retries with exponential backoff on 429 (honouring ``Retry-After``), 5xx, timeouts and
 transport errors. Batches go to ``POST /qualify/batch``; a service without it (404/405) is
 called item by item on ``POST /qualify``. A 413 splits the batch; a 422 on a batch falls
-back to single items so that only the offending items fail.
+back to single items so that only the offending items fail, and an item the service refused
+alone inside a batch (``{"error": ...}`` in its place) fails alone.
 
 Calls that still fail after the retries do not raise: they come back as ``Failure`` per
 item and become error rows that the next run retries. Only a service that cannot be used
@@ -340,8 +341,23 @@ def _detail(response: httpx.Response) -> str:
 _CONFIDENCE = frozenset({"HIGH", "CONFIDENT", "UNCERTAIN", "LOW"})
 
 
+def _item_error(result: dict[str, Any]) -> Failure:
+    """A batch item the service refused alone (``{"error": {"status", "detail"}}``)."""
+    error = result["error"] if isinstance(result["error"], dict) else {}
+    detail = error.get("detail", "")
+    if isinstance(detail, list):  # validation errors: name the fields
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg', '')}"
+            for d in detail
+            if isinstance(d, dict)
+        )
+    return Failure(f"HTTP {error.get('status', 422)} for this item: {str(detail)[:300]}")
+
+
 def _checked(result: Any) -> dict[str, Any] | Failure:
     """The result if it follows the contract's response shape, else a Failure saying why."""
+    if isinstance(result, dict) and "error" in result and "score" not in result:
+        return _item_error(result)
     try:
         score, qualified = result["score"], result["is_qualified"]
         level, reasoning = result["confidence"], result.get("reasoning")

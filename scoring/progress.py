@@ -129,6 +129,11 @@ class Progress:
         elapsed = time.monotonic() - self.started
         return self.processed / elapsed if elapsed > 0 else 0.0
 
+    def count_truncated(self, model: str, n: int) -> None:
+        """Count ``n`` rows of ``model`` sent with text cut to the contract's limits."""
+        counts = self.by_model.setdefault(model, {"processed": 0, "qualified": 0, "errors": 0})
+        counts["truncated"] = counts.get("truncated", 0) + n
+
     def advance(self, n: int, *, qualified: int, errors: int, model: str | None = None) -> None:
         """Count ``n`` more processed rows and refresh the displays when due."""
         self.processed += n

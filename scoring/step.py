@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from scoring.client import Failure, ModelRef, QualificationClient, RetryPolicy
 from scoring.config import Settings
+from scoring.contract import truncate_item
 from scoring.domains import derive_domain
 from scoring.errors import IncompleteRunError, WarehouseError
 from scoring.jsonfast import dumps, dumps_kept
@@ -81,6 +82,8 @@ class Prepared:
         self.domains: list[str | None] = [None] * n
         self.sources: list[str | None] = [None] * n
         self.items: list[bytes | None] = [None] * n  # JSON, serialised once for every model
+        #: Per contact, the request fields cut to the contract's length ("description"), or None.
+        self.truncated: list[str | None] = [None] * n
 
     def items_for(self, indices: Sequence[int]) -> list[bytes]:
         """The request items of these contacts, deriving those not built yet."""
@@ -101,6 +104,7 @@ class Prepared:
         item = {k: v for k, v in values.items() if v is not None}
         domain, domain_source = derive_domain(values["email"], values["website"])
         item["domain"] = domain
+        self.truncated[i] = _truncate(item)
         self.items[i] = dumps_kept(item)
         self.domains[i] = domain
         self.sources[i] = domain_source
@@ -120,6 +124,8 @@ class ModelSummary:
     errors: int = 0
     confidence: Counter[str] = field(default_factory=Counter)
     first_error: str | None = None
+    #: Rows sent with text cut to the contract's maximum length (``inputs_truncated``).
+    truncated: int = 0
 
     def line(self) -> str:
         """One summary line in the seed's voice."""
@@ -130,6 +136,7 @@ class ModelSummary:
             f"{self.already_scored:,} already scored, {self.sent:,} sent -> {self.ok:,} ok, "
             f"{self.qualified:,} qualified ({rate:.1f}%), {self.errors:,} errors"
         )
+        text += f", {self.truncated:,} with inputs truncated" if self.truncated else ""
         return text + (f" | {conf}" if conf else "")
 
 
@@ -166,6 +173,12 @@ _ITEM_KEYS = (
     "email",
     "lead_source",
 )
+
+
+def _truncate(item: dict[str, Any]) -> str | None:
+    """Cut over-long text to the contract's limits; the cut fields, comma-separated."""
+    cut = truncate_item(item)
+    return ",".join(cut) if cut else None
 
 
 def prepare(contacts: dict[str, list[Any]]) -> Prepared:
@@ -312,6 +325,7 @@ class _Run:
             "input_point_in_time": [self.p.point_in_time[i] for i in batch.indices],
             "inputs_edited_after": [self.p.edited_after[i] for i in batch.indices],
             "point_in_time_mode": [self.p.mode[i] for i in batch.indices],
+            "inputs_truncated": [self.p.truncated[i] for i in batch.indices],
         }
         for i in failed:
             message = results[i].message  # type: ignore[union-attr]
@@ -328,6 +342,10 @@ class _Run:
         summary.ok += len(good) - errors
         summary.qualified += qualified
         summary.errors += errors
+        truncated = sum(1 for value in cols["inputs_truncated"] if value)
+        summary.truncated += truncated
+        if truncated:
+            self.progress.count_truncated(batch.ref.name, truncated)
         constants = {
             "model": batch.ref.name,
             "as_of": self.settings.as_of,

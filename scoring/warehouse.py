@@ -60,6 +60,8 @@ COLUMNS: dict[str, str] = {
     "input_point_in_time": "varchar",
     "inputs_edited_after": "varchar",
     "point_in_time_mode": "varchar",
+    # Added after the first release: ensure_table adds it to older warehouses.
+    "inputs_truncated": "varchar",
 }
 PRIMARY_KEY = ("contact_id", "model", "model_version", "as_of")
 
@@ -85,6 +87,7 @@ ARROW_SCHEMA = pa.schema(
         ("input_point_in_time", pa.string()),
         ("inputs_edited_after", pa.string()),
         ("point_in_time_mode", pa.string()),
+        ("inputs_truncated", pa.string()),
     ]
 )
 
@@ -143,8 +146,22 @@ def ensure_table(con: Any) -> None:
         f"create table if not exists {QUALIFICATIONS} (\n    {columns},\n"
         f"    primary key ({', '.join(PRIMARY_KEY)})\n)"
     )
-    for name, kind in COLUMNS.items():  # a table made by an older version lacks new columns
-        con.execute(f"alter table {QUALIFICATIONS} add column if not exists {name} {kind}")
+    _add_missing_columns(con)
+
+
+def _add_missing_columns(con: Any) -> None:
+    """Columns added to ``COLUMNS`` after a warehouse was created (``inputs_truncated``)."""
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [SCHEMA, TABLE],
+        ).fetchall()
+    }
+    for name, kind in COLUMNS.items():
+        if name not in present:
+            con.execute(f"alter table {QUALIFICATIONS} add column {name} {kind}")
 
 
 def _require_inputs(con: Any, path: Path) -> None:

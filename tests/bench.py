@@ -7,7 +7,9 @@ Each stage runs as its own process (as ``make backtest`` runs it) on one large d
    loaded into a fresh DuckDB file (records/s over all objects; goal >= 50,000/s, < 2 GiB);
 2. score: the scoring step's own benchmark on 100,000 contacts against the reference API,
    beside the seed's way (one request per contact, sequential, one SQLite insert each);
-3. transform: ``dbt build`` on the scored 1,000,000-contact warehouse (goal < 60 s).
+3. transform: ``dbt build`` on the scored 1,000,000-contact warehouse (goal < 60 s);
+4. report: ``python -m reports`` on it, and the size of the page (goal < 1 MB: the review
+   list holds the top 25 misses per model and kind, not all of them).
 
 Nothing here asserts: the figures are for people to read (and to paste into issues).
 """
@@ -167,6 +169,14 @@ def main() -> int:
         flush=True,
     )
     results["transform"] = {"seconds": seconds, "rss": peak}
+    seconds, peak = run_measured([sys.executable, "-m", "reports", "--db", str(db)], env=env)
+    size = (work / "report" / "index.html").stat().st_size
+    print(
+        f"report: built in {seconds:.1f}s, {size / 1e6:.2f} MB ({size:,} bytes; goal < 1 MB); "
+        f"peak RSS {gib(peak)}",
+        flush=True,
+    )
+    results["report"] = {"seconds": seconds, "bytes": size, "rss": peak}
     results["engines"] = bench_engines(work, env, dbt)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     figures = json.dumps({"at": stamp, **results}, default=str, indent=2)

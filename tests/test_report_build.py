@@ -234,3 +234,27 @@ def test_the_page_renders_in_a_real_browser(report: Path, tmp_path: Path) -> Non
     width, height = png_size(shot)
     assert width == 1280 and height > 2000
     assert time.monotonic() - started < 30
+
+
+def test_the_review_list_shows_the_top_of_each_kind_and_the_sql_for_the_rest(
+    warehouse: Path, page: str
+) -> None:
+    """At most 25 misses per model and kind on the page; how many there are in all (from
+    the mart) and, when some are left out, the SQL that lists them all."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kinds = con.execute(
+            "select model, miss_type, max(kind_misses), count(*), sum(amount) "
+            "from marts.review_misses group by model, miss_type"
+        ).fetchall()
+    assert kinds, "the demo org has costly misses"
+    review = page.split('id="review"', 1)[1].split("</section>", 1)[0]
+    shown = len(re.findall(r"<tr[ >]", review)) - review.count("<thead>")
+    expected = sum(min(total, 25) for _m, _k, total, _n, _a in kinds)
+    assert shown == expected
+    for model, _kind, total, rows, amount in kinds:
+        assert total == rows
+        assert f": {total:,}" in html.unescape(review)
+        assert f"(amount {amount:,.0f})" in html.unescape(review)
+        if total > 25:
+            sql = f"select * from marts.review_misses where model = '{model}'"
+            assert sql in html.unescape(review)

@@ -4,6 +4,7 @@ the verdict sentence and the SVG chart builders, on hand-made inputs."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import subprocess
 import sys
@@ -156,6 +157,7 @@ def summary(**values: object) -> dict[str, object]:
         "true_negatives": 65,
         "false_negatives": 5,
         "model_accuracy": 0.80,
+        "majority_class_accuracy": 0.80,
         "base_rate": 0.20,
         "ae_model_alignment_avg": 0.7,
         "ae_reasoning_rows": 30,
@@ -171,11 +173,20 @@ def test_qualification_rate_check() -> None:
 
 
 def test_accuracy_check() -> None:
-    met = check_accuracy(summary())
+    met = check_accuracy(summary(model_accuracy=0.85))
     assert met.status == MET
-    assert "80.0% of 100 decided contacts" in met.figure
-    assert "qualifying nobody would score 80.0%" in met.figure
+    assert "85.0% of 100 decided contacts" in met.figure
+    assert "qualifying nobody (the majority class) would score 80.0%" in met.figure
     assert check_accuracy(summary(model_accuracy=0.65)).status == NOT_MET
+    # Issue #10: a model that qualifies nobody is as accurate as the majority class alone.
+    nobody = check_accuracy(summary(model_accuracy=0.78, majority_class_accuracy=0.78))
+    assert nobody.status == NOT_MET and "above 70% says nothing here" in nobody.figure
+    everybody = check_accuracy(
+        summary(model_accuracy=0.9, majority_class_accuracy=0.85, base_rate=0.85)
+    )
+    assert (
+        everybody.status == MET and "qualifying everybody (the majority class)" in everybody.figure
+    )
     assert check_accuracy(summary(model_accuracy=None, decided_contacts=0)).status == UNMEASURABLE
 
 
@@ -513,9 +524,55 @@ def test_a_warehouse_with_nothing_to_judge_still_renders(rows: list[dict[str, ob
     )
     page = render(data, generated=dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC))
     assert page.startswith("<!doctype html>") and page.count('<svg class="chart"') >= 8
-    assert "not measurable here" in page and "Nothing to review." in page
+    assert "not measurable here" in page and "Nothing to review: " in page
     assert "no data to draw" in page
     if rows[0]["pending_contacts"]:
         assert "all 5 scored contacts are pending" in page
     else:
         assert "scored no contact in the window" in page
+
+
+def test_the_review_list_keeps_the_top_of_each_kind_and_gives_the_sql() -> None:
+    """Issue #10: 7,122 misses made a 5.4 MB page. The page holds what the mart query gave
+    it (kind_rank <= 25), says how many there are per kind, and the SQL for all of them."""
+    key = ("business_context", "1.0")
+    misses = [
+        {
+            "model": key[0],
+            "model_version": key[1],
+            "review_rank": rank,
+            "miss_type": "missed_won_deal",
+            "kind_rank": rank,
+            "kind_misses": 7_000,
+            "kind_amount": 123_456_789.0,
+            "outcome": "FN",
+            "contact_id": f"003{rank:015d}",
+            "amount": 1000.0,
+        }
+        for rank in range(1, 26)
+    ]
+    data = ReportData(
+        db=Path("/nowhere/wh.duckdb"),
+        summaries=[empty_summary(key[0])],
+        sweep=[],
+        calibration=[],
+        segments=[],
+        signals=[],
+        comparison=[],
+        misses=misses,
+        score_groups={},
+        outcomes={},
+        alignment_parts={},
+        ae_signals=[],
+        ae_totals={},
+        keys=[key],
+    )
+    page = html.unescape(render(data, generated=dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)))
+    review = page.split('id="review"', 1)[1].split("</section>", 1)[0]
+    assert "missed won deal: 7,000 (amount 123,456,789)" in review
+    assert "Shown: the 25 costliest of each kind; 6,975 more are in the warehouse." in review
+    assert (
+        "select * from marts.review_misses where model = 'business_context' "
+        "and model_version = '1.0' order by review_rank;" in review
+    )
+    assert "What the AEs wrote" in page and "no decided opportunity has AE notes" in page

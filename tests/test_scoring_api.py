@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from scoring.contract import MAX_LENGTHS
 from scoring.server import reference_api
 
 ITEM = {
@@ -70,7 +73,6 @@ def test_batch_keeps_order(api: httpx.Client) -> None:
         ("/qualify", {"domain": "a.com", "employees": -5}, {}, ["body", "employees"]),
         ("/qualify", {"domain": "a.com", "employees": "many"}, {}, ["body", "employees"]),
         ("/qualify", {"domain": None}, {"model": "nope"}, ["query", "model"]),
-        ("/qualify/batch", {"items": [ITEM, {"title": "CTO"}]}, {}, ["body", "items", 1, "domain"]),
         ("/qualify/batch", {"rows": []}, {}, ["body", "items"]),
     ],
 )
@@ -120,3 +122,109 @@ def test_openapi_schema_documents_the_contract(api: httpx.Client) -> None:
     components = schema["components"]["schemas"]
     assert {"QualifyRequest", "QualifyResponse", "BatchRequest", "BatchResponse"} <= set(components)
     assert components["QualifyRequest"]["required"] == ["domain"]
+
+
+# --- bad input: 422 naming the field, never a 500, never the input echoed back ------------
+
+SECRET = "do-not-echo-4711"
+
+
+def raw_item(field: str, literal: str) -> bytes:
+    """A request item as JSON text with one field's value written as ``literal`` verbatim
+    (NaN, Infinity, a 30-digit integer, a lone surrogate escape are not producible with
+    the json module's defaults)."""
+    item = {**ITEM, "company_name": f"Acme {SECRET}"}
+    item.pop(field, None)
+    body = json.dumps(item)
+    return body[:-1].encode() + f', "{field}": {literal}}}'.encode()
+
+
+BAD_VALUES = [
+    ("annual_revenue", "NaN"),
+    ("annual_revenue", "Infinity"),
+    ("annual_revenue", "-Infinity"),
+    ("employees", "123456789012345678901234567890"),
+    ("annual_revenue", "1" + "0" * 40),
+    ("title", '"CTO \\ud800 of things"'),
+    ("description", '"' + "x" * (MAX_LENGTHS["description"] + 1) + '"'),
+]
+
+
+@pytest.mark.parametrize(("field", "literal"), BAD_VALUES)
+def test_bad_values_get_422_naming_the_field_without_echo(
+    api: httpx.Client, field: str, literal: str
+) -> None:
+    body = raw_item(field, literal)
+    r = api.post("/qualify", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text[:300]
+    assert ["body", field] in [d["loc"] for d in r.json()["detail"]]
+    assert SECRET not in r.text and "x" * 100 not in r.text and "ud800" not in r.text
+
+
+@pytest.mark.parametrize(("field", "literal"), BAD_VALUES)
+def test_a_bad_item_in_a_batch_fails_alone(api: httpx.Client, field: str, literal: str) -> None:
+    good = json.dumps(ITEM).encode()
+    body = b'{"items": [' + good + b"," + raw_item(field, literal) + b"," + good + b"]}"
+    r = api.post("/qualify/batch", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text[:300]
+    first, bad, last = r.json()["results"]
+    assert first == last == api.post("/qualify", json=ITEM).json()
+    assert bad["error"]["status"] == 422
+    assert ["body", "items", 1, field] in [d["loc"] for d in bad["error"]["detail"]]
+    assert SECRET not in r.text and "ud800" not in r.text
+
+
+def test_a_missing_domain_in_a_batch_fails_alone(api: httpx.Client) -> None:
+    r = api.post("/qualify/batch", json={"items": [ITEM, {"title": "CTO"}]})
+    assert r.status_code == 200
+    good, bad = r.json()["results"]
+    assert good["model"] == "business_context"
+    assert ["body", "items", 1, "domain"] in [d["loc"] for d in bad["error"]["detail"]]
+
+
+def test_salesforce_maximum_description_is_accepted(api: httpx.Client) -> None:
+    item = {**ITEM, "description": "API platform. " + "y" * (32_000 - 14)}
+    assert len(item["description"]) == 32_000
+    assert api.post("/qualify", json=item).status_code == 200
+
+
+def test_the_422_of_a_whole_body_does_not_echo_it(api: httpx.Client) -> None:
+    r = api.post(
+        "/qualify/batch",
+        content=f'{{"items": "{SECRET}"}}'.encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422 and ["body", "items"] in [d["loc"] for d in r.json()["detail"]]
+    assert SECRET not in r.text
+
+
+@pytest.fixture
+def small_body_api() -> Iterator[httpx.Client]:
+    os.environ["SCORING_API_MAX_BODY"] = "100000"
+    try:
+        with reference_api() as url, httpx.Client(base_url=url, timeout=10) as client:
+            yield client
+    finally:
+        del os.environ["SCORING_API_MAX_BODY"]
+
+
+def test_a_chunked_body_is_limited_like_one_with_content_length(
+    small_body_api: httpx.Client,
+) -> None:
+    def chunks(total: int) -> Iterator[bytes]:
+        yield b'{"items": ['
+        sent = 0
+        while sent < total:
+            part = json.dumps(ITEM).encode() + b","
+            sent += len(part)
+            yield part
+        yield json.dumps(ITEM).encode() + b"]}"
+
+    big = small_body_api.post(
+        "/qualify/batch", content=chunks(150_000), headers={"content-type": "application/json"}
+    )
+    assert big.status_code == 413 and "chunked" in big.json()["detail"]
+    small = small_body_api.post(
+        "/qualify/batch", content=chunks(5_000), headers={"content-type": "application/json"}
+    )
+    assert small.status_code == 200 and len(small.json()["results"]) > 10

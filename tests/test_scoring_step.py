@@ -170,6 +170,7 @@ def test_output_table_contract(tmp_path: Path, api_url: str) -> None:
         ("input_point_in_time", "VARCHAR"),
         ("inputs_edited_after", "VARCHAR"),
         ("point_in_time_mode", "VARCHAR"),
+        ("inputs_truncated", "VARCHAR"),
     ]
     assert pk == ["contact_id", "model", "model_version", "as_of"]
     rows = qualifications(db)

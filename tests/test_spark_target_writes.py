@@ -54,8 +54,18 @@ def test_raw_parquet_holds_the_same_records_as_the_duckdb_tables(
 ) -> None:
     duck_db, _, parquet = both
     with duckdb.connect(str(duck_db), read_only=True) as con:
+        loaded = {
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'raw_salesforce'"
+            ).fetchall()
+        }
         for obj in OBJECTS.values():
             folder = parquet / "raw_salesforce" / obj.table
+            if obj.table not in loaded:  # currencies: the demo org is single-currency here
+                assert obj.multi_currency_only and not list(folder.glob("*.parquet")), obj.table
+                continue
             assert list(folder.glob("*.parquet")), f"no parquet for {obj.table}"
             columns = [
                 c

@@ -507,7 +507,7 @@ _PROGRESS_NEXT = (
 )
 #: Bumped whenever the generated files change shape (objects, fields): a cached demo org
 #: made by another version is generated again.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 _OPP_PRODUCTS = ("New Business", "Pilot", "Expansion", "Annual Subscription", "Proof of Concept")
 _OPP_TYPES = (
@@ -541,11 +541,15 @@ _JUNK: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def columns_of(object_name: str) -> list[str]:
-    """The header of ``<object_name>.csv``: every contract field, junk columns interleaved."""
+def columns_of(object_name: str, *, multi_currency: bool = False) -> list[str]:
+    """The header of ``<object_name>.csv``: every contract field, junk columns interleaved
+    (the multi-currency fields only for a multi-currency org)."""
     junk = dict(_JUNK.get(object_name, ()))
+    obj = OBJECTS[object_name]
     out: list[str] = []
-    for name in OBJECTS[object_name].fields:
+    for name in obj.fields:
+        if name in obj.multi_currency_fields and not multi_currency:
+            continue
         out.append(name)
         if name in junk:
             out.append(junk[name])
@@ -672,6 +676,8 @@ _KEY_PREFIX = {
     "AccountHistory": "017",
     "ContactHistory": "017",
     "OpportunityFieldHistory": "017",
+    "CurrencyType": "02c",
+    "DatedConversionRate": "04w",
 }
 _POD = "8d0"  # two instance characters and the reserved one
 _FIRST_COUNTER = 7 * 62**5 + 123_456  # ids look like 0018d0000700W7EAAU, not 0018d0000000001
@@ -1749,9 +1755,11 @@ def _stage_columns(end: int) -> dict[str, pa.Array]:
 _WRITE = pacsv.WriteOptions(include_header=True, quoting_style="all_valid", batch_size=8192)
 
 
-def _write_object(out_dir: Path, object_name: str, columns: dict[str, pa.Array]) -> int:
+def _write_object(
+    out_dir: Path, object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
+) -> int:
     """Write ``<object_name>.csv`` (all values quoted) and return its row count."""
-    header = columns_of(object_name)
+    header = columns_of(object_name, multi_currency=multi_currency)
     missing = set(header) - set(columns)
     unexpected = set(columns) - set(header)
     if missing or unexpected:
@@ -1788,13 +1796,19 @@ def _read_object(org_dir: Path, object_name: str) -> pa.Table:
 
 
 def generate_org(
-    out_dir: Path, *, contacts: int, seed: int = 42, anchor: date | None = None
+    out_dir: Path,
+    *,
+    contacts: int,
+    seed: int = 42,
+    anchor: date | None = None,
+    currencies: Sequence[str] = (),
 ) -> dict[str, int]:
     """Write a demo org of about ``contacts`` contacts to ``out_dir``; return rows per object.
 
     Row counts include deleted rows. The same ``(contacts, seed, anchor)`` gives
     byte-identical files; ``anchor`` defaults to today (UTC) and every timestamp falls
-    before its midnight.
+    before its midnight. With ``currencies`` (e.g. ``("USD", "EUR", "GBP")``, the first
+    the corporate one) the org is multi-currency: see :func:`add_currencies`.
     """
     if contacts < 1:
         raise ValueError("contacts must be at least 1")
@@ -1891,7 +1905,115 @@ def generate_org(
     )
     roles = _contact_roles(_rng(seed, "roles"), opps, ctc, end=end)
     counts["OpportunityContactRole"] = _write_object(out_dir, "OpportunityContactRole", roles)
-    return {name: counts[name] for name in OBJECT_FILES}
+    if currencies:
+        counts.update(add_currencies(out_dir, currencies, seed=seed, anchor=anchor))
+    return {name: counts[name] for name in (*OBJECT_FILES, *CURRENCY_FILES) if name in counts}
+
+
+# -- a multi-currency org -----------------------------------------------------------------------
+
+CURRENCY_FILES: tuple[str, ...] = ("CurrencyType", "DatedConversionRate")
+
+#: Units of each currency per US dollar, roughly (a year ago, recent). Other codes get a
+#: made-up rate derived from the code, so any list works.
+_RATES_PER_USD: dict[str, tuple[float, float]] = {
+    "USD": (1.0, 1.0),
+    "EUR": (0.93, 0.86),
+    "GBP": (0.80, 0.75),
+    "CAD": (1.36, 1.39),
+    "JPY": (148.0, 155.0),
+    "MXN": (17.2, 18.4),
+    "COP": (3_950.0, 4_100.0),
+    "PEN": (3.75, 3.55),
+}
+
+
+def _rates_per_usd(code: str) -> tuple[float, float]:
+    if code in _RATES_PER_USD:
+        return _RATES_PER_USD[code]
+    base = 0.5 + (zlib.crc32(code.encode()) % 1000) / 100.0
+    return base, round(base * 1.05, 4)
+
+
+def parse_currencies(value: str | None) -> tuple[str, ...]:
+    """``"USD,EUR,GBP"`` -> ``("USD", "EUR", "GBP")`` (upper-cased, order kept, no repeats);
+    the first is the corporate currency."""
+    out: list[str] = []
+    for part in (value or "").split(","):
+        code = part.strip().upper()
+        if not code:
+            continue
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"CURRENCIES: {part.strip()!r} is not a 3-letter ISO currency code")
+        if code not in out:
+            out.append(code)
+    return tuple(out)
+
+
+def add_currencies(
+    out_dir: Path, currencies: Sequence[str], *, seed: int, anchor: date
+) -> dict[str, int]:
+    """Make a generated org multi-currency, as Salesforce does with advanced currency
+    management on: ``CurrencyType.csv`` (the first currency corporate, rate 1; the others'
+    current rate to it), ``DatedConversionRate.csv`` (two ranges per currency: an older
+    rate until 60 days before the anchor, the current one after), and
+    ``Opportunity.CurrencyIsoCode`` with ``Amount`` in that currency: the generated amount
+    (in the corporate currency) times the dated rate of its close date, so converting back
+    gives the generated amount again (to the cent)."""
+    codes = parse_currencies(",".join(currencies))
+    corporate = codes[0]
+    per_usd = {code: _rates_per_usd(code) for code in codes}
+    # rate[code] = units of code per corporate unit, (older, current)
+    rate = {
+        code: (old / per_usd[corporate][0], new / per_usd[corporate][1])
+        for code, (old, new) in per_usd.items()
+    }
+    switch = date.fromordinal(anchor.toordinal() - 60).isoformat()
+    stamp = f"{date.fromordinal(anchor.toordinal() - 400).isoformat()} 09:00:00"
+    audit = {"CreatedDate": stamp, "LastModifiedDate": stamp, "SystemModstamp": stamp}
+    n = len(codes)
+    types = {
+        "Id": make_ids("CurrencyType", np.arange(n)),
+        "IsoCode": _strings(codes),
+        "ConversionRate": _strings([f"{rate[c][1]:.6f}" for c in codes]),
+        "DecimalPlaces": _const("2", n),
+        "IsActive": _const("1", n),
+        "IsCorporate": _strings(["1" if c == corporate else "0" for c in codes]),
+        **{k: _const(v, n) for k, v in audit.items()},
+    }
+    ranges = [(c, "1900-01-01", switch, rate[c][0]) for c in codes] + [
+        (c, switch, "9999-12-31", rate[c][1]) for c in codes
+    ]
+    dated = {
+        "Id": make_ids("DatedConversionRate", np.arange(len(ranges))),
+        "IsoCode": _strings([r[0] for r in ranges]),
+        "StartDate": _strings([r[1] for r in ranges]),
+        "NextStartDate": _strings([r[2] for r in ranges]),
+        "ConversionRate": _strings([f"{r[3]:.6f}" for r in ranges]),
+        **{k: _const(v, len(ranges)) for k, v in audit.items()},
+    }
+    counts = {
+        "CurrencyType": _write_object(out_dir, "CurrencyType", types),
+        "DatedConversionRate": _write_object(out_dir, "DatedConversionRate", dated),
+    }
+    opps = _read_object(out_dir, "Opportunity")
+    rng = _rng(seed, "currencies")
+    # Half the deals in the corporate currency, the rest spread over the others.
+    weights = [0.5] + [0.5 / (n - 1)] * (n - 1) if n > 1 else [1.0]
+    which = _weighted(rng, weights, opps.num_rows)
+    close = np.array(opps["CloseDate"].to_pylist(), dtype=object)
+    recent = np.array([bool(d) and d >= switch for d in close])
+    factor = np.array([rate[c][1] for c in codes])[which]
+    factor = np.where(recent, factor, np.array([rate[c][0] for c in codes])[which])
+    amounts = opps["Amount"].to_pylist()
+    local = [
+        f"{round(float(a) * f, 2):.2f}" if a else "" for a, f in zip(amounts, factor, strict=True)
+    ]
+    columns = {name: opps[name] for name in opps.column_names}
+    columns["Amount"] = _strings(local)
+    columns["CurrencyIsoCode"] = _take(codes, which)
+    counts["Opportunity"] = _write_object(out_dir, "Opportunity", columns, multi_currency=True)
+    return counts
 
 
 def _accounts_for(

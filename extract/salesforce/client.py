@@ -206,9 +206,13 @@ def _query_error(code: str, message: str, soql: str) -> QueryError:
         error = QueryError(
             f"The org has no field {entity}.{field} (INVALID_FIELD). Remove {field} from "
             f"the configured extra fields of {entity} in .dlt/config.toml, or check the "
-            "field's API name and your user's field-level security."
+            "field's API name and your user's field-level security.",
+            code=code,
+            field=field,
         )
         error.field = field
         return error
     first_line = " ".join(message.split())[:300]
-    return QueryError(f"Salesforce rejected the query ({code or 'error'}): {first_line}\n  {soql}")
+    return QueryError(
+        f"Salesforce rejected the query ({code or 'error'}): {first_line}\n  {soql}", code=code
+    )

@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 
 from extract.errors import BadRecordError, ConfigError
 from extract.salesforce.arrow import strings_to_table
-from extract.salesforce.objects import OBJECTS, FieldType, SObject
+from extract.salesforce.objects import OBJECTS, REQUIRED_FIELDS, FieldType, SObject
 
 BLOCK_BYTES = 16 << 20  # ~16 MiB of CSV per chunk: big enough for speed, small for memory
 
@@ -162,6 +162,24 @@ def read_header(file: ExportFile, encoding: str) -> list[str]:
     return names
 
 
+def check_required_columns(file: ExportFile, header: list[str]) -> None:
+    """Refuse a file that lacks a column the backtest needs, naming the file, the column
+    and what it is needed for (``REQUIRED_FIELDS``)."""
+    present = set(header)
+    missing = {
+        name: why
+        for name, why in REQUIRED_FIELDS.get(file.object_name, {}).items()
+        if name not in present
+    }
+    if missing:
+        reasons = "; ".join(f"{name}: {why}" for name, why in missing.items())
+        raise ConfigError(
+            f"{file.describe()} has no {', '.join(missing)} column "
+            f"({reasons}). Re-export {file.object_name} with "
+            f"{'these fields' if len(missing) > 1 else 'this field'} included."
+        )
+
+
 def read_export_tables(file: ExportFile, *, fields: dict[str, FieldType]) -> Iterator[pa.Table]:
     """Yield the object's rows as typed tables (raw column names), a chunk at a time."""
     obj: SObject = OBJECTS[file.object_name]
@@ -173,6 +191,7 @@ def read_export_tables(file: ExportFile, *, fields: dict[str, FieldType]) -> Ite
     present = [f for f in fields if f in header]
     if "Id" not in present:
         raise ConfigError(f"{file.describe()} has no Id column; is it a Salesforce export?")
+    check_required_columns(file, header)
     for chunk in _read_strings(file, header, encoding=encoding, columns=present):
         columns = {name: chunk.column(name) for name in present}
         yield strings_to_table(obj, columns, fields=fields)

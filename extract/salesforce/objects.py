@@ -54,6 +54,12 @@ class SObject:
     #: Data Export only: the object's rows may instead come from ``EntityHistory.csv``,
     #: filtered on ``ParentSobjectType`` (see ``extract.salesforce.export``).
     entity_history_parent: str | None = None
+    #: Fields only multi-currency orgs have (``CurrencyIsoCode``): queried when present,
+    #: null in a single-currency org (whose REST API answers INVALID_FIELD for them).
+    multi_currency_fields: frozenset[str] = field(default_factory=frozenset)
+    #: Objects only multi-currency orgs have (``CurrencyType``, ``DatedConversionRate``):
+    #: empty in a single-currency org (whose REST API answers INVALID_TYPE for them).
+    multi_currency_only: bool = False
 
     @property
     def cursor_column(self) -> str:
@@ -61,11 +67,17 @@ class SObject:
         return column_name(self.cursor_field)
 
     def rest_fields(
-        self, extra: list[str] | tuple[str, ...] = (), *, without: frozenset[str] = frozenset()
+        self,
+        extra: list[str] | tuple[str, ...] = (),
+        *,
+        without: frozenset[str] = frozenset(),
+        multi_currency: bool = True,
     ) -> list[str]:
-        """The SOQL select list: default fields minus export-only ones (and ``without``),
-        plus extras."""
-        names = [f for f in self.fields if f not in self.export_only and f not in without]
+        """The SOQL select list: default fields minus export-only ones (minus ``without``, and
+        minus the multi-currency ones unless ``multi_currency``), plus extras."""
+        currency = frozenset() if multi_currency else self.multi_currency_fields
+        skip = self.export_only | without | currency
+        names = [f for f in self.fields if f not in skip]
         return names + [f for f in extra if f not in self.fields]
 
     def all_fields(self, extra: list[str] | tuple[str, ...] = ()) -> dict[str, FieldType]:
@@ -225,9 +237,11 @@ OBJECTS: dict[str, SObject] = {
                 "OwnerId": "id",
                 "IsDeleted": "bool",
                 **_AUDIT,
+                "CurrencyIsoCode": "string",
             },
             export_only=frozenset({"StageSortOrder"}),
             optional=frozenset({"ContactId", "LastStageChangeDate"}),
+            multi_currency_fields=frozenset({"CurrencyIsoCode"}),
         ),
         SObject(
             "OpportunityHistory",
@@ -268,7 +282,80 @@ OBJECTS: dict[str, SObject] = {
                 ("OpportunityFieldHistory", "Opportunity"),
             )
         ),
+        # --- currencies (multi-currency orgs; see DESIGN.md "Money") -----------------------
+        SObject(
+            "CurrencyType",
+            "currency_type",
+            {
+                "Id": "id",
+                "IsoCode": "string",
+                "ConversionRate": "double",
+                "DecimalPlaces": "int",
+                "IsActive": "bool",
+                "IsCorporate": "bool",
+                **_AUDIT,
+            },
+            has_is_deleted=False,
+            multi_currency_only=True,
+        ),
+        SObject(
+            "DatedConversionRate",
+            "dated_conversion_rate",
+            {
+                "Id": "id",
+                "IsoCode": "string",
+                "ConversionRate": "double",
+                "StartDate": "date",
+                "NextStartDate": "date",
+                **_AUDIT,
+            },
+            has_is_deleted=False,
+            multi_currency_only=True,
+        ),
     ]
+}
+
+# --- required columns ------------------------------------------------------------------------
+
+#: Per object, the fields without which the backtest cannot judge anything, and what it needs
+#: each for. A Data Export file lacking one is refused at extract, naming the file, the column
+#: and this reason (a missing column would otherwise load as nulls and fail far later).
+REQUIRED_FIELDS: dict[str, dict[str, str]] = {
+    "Account": {"Id": "contacts and opportunities point at accounts by Id"},
+    "Contact": {
+        "Id": "every contact is scored and judged by Id",
+        "CreatedDate": "the backtest window is the contacts created in it",
+    },
+    "Lead": {"Id": "converted leads link contacts to opportunities"},
+    "Opportunity": {
+        "Id": "stage history and contact roles point at opportunities by Id",
+        "StageName": "progression beyond Stage 1 is read from the stage",
+        "CreatedDate": "only opportunities created after the contact count",
+    },
+    "OpportunityHistory": {
+        "Id": "history rows are merged by Id",
+        "OpportunityId": "stage history belongs to an opportunity",
+        "StageName": "progression beyond Stage 1 is read from the stage history",
+        "CreatedDate": "stage changes after AS_OF are ignored, which needs their time",
+    },
+    "OpportunityContactRole": {
+        "Id": "contact roles are merged by Id",
+        "OpportunityId": "a contact role links a contact to an opportunity",
+        "ContactId": "a contact role links a contact to an opportunity",
+    },
+    "OpportunityStage": {
+        "MasterLabel": "the stage ladder is keyed by the stage name",
+        "SortOrder": "the stage ladder is ordered by SortOrder",
+    },
+    "CurrencyType": {
+        "IsoCode": "amounts are converted by currency code",
+        "ConversionRate": "amounts are converted with it",
+    },
+    "DatedConversionRate": {
+        "IsoCode": "amounts are converted by currency code",
+        "ConversionRate": "amounts are converted with it",
+        "StartDate": "the rate whose range holds the close date is used",
+    },
 }
 
 #: Load order: parents before children, so a crash mid-run leaves consistent prefixes.

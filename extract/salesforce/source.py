@@ -100,9 +100,8 @@ def _resource(
             on_cursor_value_missing="include",
         ),
     ) -> Iterator[pa.Table]:
-        since = cursor.last_value or EPOCH
-        if isinstance(since, str):
-            since = datetime.fromisoformat(since)
+        started = datetime.now(UTC)
+        since = _as_datetime(cursor.last_value) or EPOCH
         count = 0
         if interruption.stops_everything:
             log.info("%s skipped: %s", obj.name, type(interruption.error).__name__)
@@ -118,6 +117,7 @@ def _resource(
                 raise
             interruption.record(exc)
             log.warning("%s stopped after %d rows: %s", obj.name, count, exc)
+        _cap_cursor(obj, started)
 
     return rows
 
@@ -157,6 +157,44 @@ class _Resume:
         return fresh
 
 
+def _as_datetime(value: object) -> datetime | None:
+    """A cursor value as an aware datetime (dlt keeps it as a datetime or ISO text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value if isinstance(value, datetime) else None
+
+
+def _cap_cursor(obj: SObject, started: datetime) -> None:
+    """Keep the incremental cursor at or before the time this resource started reading.
+
+    A record stamped in the future (a ``SystemModstamp`` of 2030, a clock gone wrong) is
+    loaded, but would otherwise move the cursor to 2030 and every later edit of any other
+    record (stamped before 2030) would be skipped for good. Capped at the start time, the
+    next run asks again from there: the future record is read again (the merge keeps one
+    row per Id) and later edits arrive. Runs after every page has passed dlt's incremental
+    step (the generator resumes only once its last table was processed).
+    """
+    state = dlt.current.resource_state().get("incremental", {}).get(obj.cursor_column)
+    if not state:
+        return
+    last = _as_datetime(state.get("last_value"))
+    if last is not None and last > started:
+        log.warning(
+            "%s: a %s after this extract started (%s) was loaded; the next run "
+            "continues from %s, so later edits are not skipped",
+            obj.name,
+            obj.cursor_field,
+            last.isoformat(),
+            started.isoformat(timespec="seconds"),
+        )
+        state["last_value"] = started
+        state["unique_hashes"] = []
+
+
 def rest_source(
     client: SalesforceClient,
     *,
@@ -165,17 +203,43 @@ def rest_source(
     objects: Sequence[str] = tuple(OBJECTS),
     progress: Progress | None = None,
 ):
-    """The live (or demo-server) org over the REST API."""
+    """The live (or demo-server) org over the REST API.
+
+    Multi-currency fields and objects (``CurrencyIsoCode``, ``CurrencyType``,
+    ``DatedConversionRate``) exist only in multi-currency orgs: the first INVALID_FIELD /
+    INVALID_TYPE that names one marks the org single-currency, and they stay null / empty.
+    """
+    org = {"multi_currency": True}
 
     def pages_for(obj: SObject, extra: Sequence[str]) -> Callable[[datetime], Iterator[pa.Table]]:
         fields = obj.all_fields(extra)
 
         def pages(since: datetime) -> Iterator[pa.Table]:
+            if obj.multi_currency_only and not org["multi_currency"]:
+                log.info("%s: a single-currency org has none; %s stays empty", obj.name, obj.table)
+                return
+            try:
+                yield from query(since)
+            except QueryError as exc:
+                if obj.multi_currency_only and exc.code == "INVALID_TYPE":
+                    org["multi_currency"] = False
+                    log.info("%s: not in this org (single currency); stays empty", obj.name)
+                    return
+                if exc.field not in obj.multi_currency_fields:
+                    raise
+                org["multi_currency"] = False  # no rows were read: ask again without it
+                log.info("%s.%s: not in this org (single currency)", obj.name, exc.field)
+                yield from query(since)
+
+        def query(since: datetime) -> Iterator[pa.Table]:
             resume = _Resume(since, cursor_field=obj.cursor_field)
             without: frozenset[str] = frozenset()
             while True:
+                select = obj.rest_fields(
+                    extra, without=without, multi_currency=org["multi_currency"]
+                )
                 soql = (
-                    f"SELECT {', '.join(obj.rest_fields(extra, without=without))} "
+                    f"SELECT {', '.join(select)} "
                     f"FROM {obj.name} WHERE {obj.cursor_field} >= {soql_datetime(resume.since)} "
                     f"ORDER BY {obj.cursor_field} ASC, Id ASC"
                 )

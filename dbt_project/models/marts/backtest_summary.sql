@@ -237,6 +237,11 @@ rates as (
         {{ safe_ratio('true_negatives', 'true_negatives + false_positives') }} as specificity,
         {{ safe_ratio('model_qualified', 'total_contacts') }} as qualification_rate,
         {{ safe_ratio('deals_beyond_stage_one', 'decided_contacts') }} as base_rate,
+        {{ safe_ratio(
+            'case when 2 * deals_beyond_stage_one >= decided_contacts then deals_beyond_stage_one'
+            ~ ' else decided_contacts - deals_beyond_stage_one end',
+            'decided_contacts'
+        ) }} as majority_class_accuracy,
         {{ safe_ratio('squared_error_sum', 'decided_contacts') }} as brier_score,
         case
             when positives > 0 and negatives > 0
@@ -286,6 +291,7 @@ final as (
         true_negatives,
         false_negatives,
         model_accuracy,
+        majority_class_accuracy,
         model_precision,
         model_recall,
         f1,

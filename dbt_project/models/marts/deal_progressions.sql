@@ -26,12 +26,22 @@ users as (
 
 ),
 
+amounts as (
+
+    select * from {{ ref('int_opportunity_amounts_converted') }}
+
+),
+
 joined as (
 
     select
         alignments.*,
         opportunities.opportunity_name,
-        opportunities.amount,
+        amounts.amount,
+        amounts.amount_original,
+        amounts.currency_iso_code,
+        amounts.corporate_currency,
+        amounts.rate_source,
         opportunities.stage_as_of,
         opportunities.highest_stage_name,
         opportunities.has_reached_won,
@@ -49,6 +59,8 @@ joined as (
         on opportunities.owner_id = users.user_id
     left join reasoned
         on alignments.opportunity_id = reasoned.opportunity_id
+    left join amounts
+        on alignments.opportunity_id = amounts.opportunity_id
 
 ),
 
@@ -100,6 +112,10 @@ final as (
         attribution_method,
         opportunity_name,
         cast(amount as {{ type_double() }}) as amount,
+        cast(amount_original as {{ type_double() }}) as amount_original,
+        cast(currency_iso_code as {{ dbt.type_string() }}) as currency_iso_code,
+        cast(corporate_currency as {{ dbt.type_string() }}) as corporate_currency,
+        cast(rate_source as {{ dbt.type_string() }}) as amount_rate_source,
         stage_as_of,
         highest_stage_name,
         has_reached_won,

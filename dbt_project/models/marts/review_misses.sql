@@ -4,7 +4,9 @@
 --   closed_at_stage_one    false positive whose opportunity the AE closed lost from Stage 1.
 -- review_rank orders them per model: missed won deals (largest amount first), then missed
 -- late-stage deals (largest amount, then furthest stage), then stage-one closures (highest
--- score first: the most confident wasted AE time).
+-- score first: the most confident wasted AE time). kind_rank orders them the same way
+-- within each miss type; kind_misses and kind_amount count and sum each type, so a report
+-- can show the top few of each kind and still say how many there are.
 with
 
 outcomes as (
@@ -45,6 +47,10 @@ candidates as (
         deals.opportunity_id,
         deals.opportunity_name,
         deals.amount,
+        deals.amount_original,
+        deals.currency_iso_code,
+        deals.corporate_currency,
+        deals.amount_rate_source,
         deals.stage_as_of,
         deals.highest_stage_name,
         deals.ae_owner,
@@ -111,7 +117,24 @@ ranked as (
                 case when per_contact.miss_priority < 3 then per_contact.highest_sort_order end desc nulls last,
                 per_contact.qualification_score desc,
                 per_contact.contact_id asc
-        ) as review_rank
+        ) as review_rank,
+        row_number() over (
+            partition by per_contact.model, per_contact.model_version, per_contact.miss_type
+            order by
+                case when per_contact.miss_priority < 3 then per_contact.amount end desc nulls last,
+                case when per_contact.miss_priority < 3 then per_contact.highest_sort_order end desc nulls last,
+                per_contact.qualification_score desc,
+                per_contact.contact_id asc
+        ) as kind_rank,
+        count(*) over (
+            partition by per_contact.model, per_contact.model_version, per_contact.miss_type
+        ) as kind_misses,
+        sum(per_contact.amount) over (
+            partition by per_contact.model, per_contact.model_version, per_contact.miss_type
+        ) as kind_amount,
+        sum(case when per_contact.amount_rate_source = 'missing' then 1 else 0 end) over (
+            partition by per_contact.model, per_contact.model_version, per_contact.miss_type
+        ) as kind_amounts_without_rate
 
     from per_contact
     where per_contact.opportunity_rank = 1
@@ -125,6 +148,10 @@ final as (
         cast(ranked.model_version as {{ dbt.type_string() }}) as model_version,
         cast(ranked.review_rank as {{ dbt.type_bigint() }}) as review_rank,
         cast(ranked.miss_type as {{ dbt.type_string() }}) as miss_type,
+        cast(ranked.kind_rank as {{ dbt.type_bigint() }}) as kind_rank,
+        cast(ranked.kind_misses as {{ dbt.type_bigint() }}) as kind_misses,
+        cast(ranked.kind_amount as {{ type_double() }}) as kind_amount,
+        cast(ranked.kind_amounts_without_rate as {{ dbt.type_bigint() }}) as kind_amounts_without_rate,
         cast(ranked.outcome as {{ dbt.type_string() }}) as outcome,
         cast(ranked.contact_id as {{ dbt.type_string() }}) as contact_id,
         qualifications.contact_name,
@@ -137,6 +164,10 @@ final as (
         cast(ranked.opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
         ranked.opportunity_name,
         ranked.amount,
+        ranked.amount_original,
+        ranked.currency_iso_code,
+        ranked.corporate_currency,
+        ranked.amount_rate_source,
         ranked.stage_as_of,
         ranked.highest_stage_name,
         ranked.ae_owner,

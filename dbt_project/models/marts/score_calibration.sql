@@ -1,5 +1,9 @@
--- Calibration and lift by score decile over decided (not pending, not undetermined) contacts, per model.
--- Decile 10 holds the highest scores; cumulative gain counts from the top decile down.
+-- Calibration and lift by score bin over decided (not pending, not undetermined) contacts, per model.
+-- Bins are cut on distinct-score boundaries: contacts with the same score always share a
+-- bin (ntile would split a tie between deciles arbitrarily). A contact's bin is decided by
+-- how many contacts score strictly lower (floor(10 * lower / n) + 1), then bins are
+-- numbered densely, so coarse scores give fewer than ten bins (score_bins says how many).
+-- The highest bin holds the highest scores; cumulative gain counts from the top bin down.
 with
 
 outcomes as (
@@ -9,16 +13,49 @@ outcomes as (
 
 ),
 
-bucketed as (
+positioned as (
 
     select
         model,
         model_version,
         qualification_score,
         case when ae_progressed then 1 else 0 end as label,
-        ntile(10) over (partition by model, model_version order by qualification_score, contact_id) as score_decile
+        rank() over (partition by model, model_version order by qualification_score) - 1 as lower_contacts,
+        count(*) over (partition by model, model_version) as scored_contacts
 
     from outcomes
+
+),
+
+cut as (
+
+    select
+        *,
+        cast(floor(10.0 * lower_contacts / scored_contacts) as {{ dbt.type_bigint() }}) + 1 as raw_bin
+
+    from positioned
+
+),
+
+bucketed as (
+
+    select
+        *,
+        dense_rank() over (partition by model, model_version order by raw_bin) as score_decile
+
+    from cut
+
+),
+
+bins as (
+
+    select
+        model,
+        model_version,
+        count(distinct raw_bin) as score_bins
+
+    from bucketed
+    group by model, model_version
 
 ),
 
@@ -39,6 +76,18 @@ deciles as (
 
 ),
 
+deciles_binned as (
+
+    select
+        deciles.*,
+        bins.score_bins
+
+    from deciles
+    inner join bins
+        on deciles.model = bins.model and deciles.model_version = bins.model_version
+
+),
+
 totals as (
 
     select
@@ -54,7 +103,7 @@ totals as (
             rows between unbounded preceding and current row
         ) as cumulative_progressed
 
-    from deciles
+    from deciles_binned
 
 ),
 
@@ -64,6 +113,7 @@ final as (
         cast(model as {{ dbt.type_string() }}) as model,
         cast(model_version as {{ dbt.type_string() }}) as model_version,
         cast(score_decile as {{ dbt.type_bigint() }}) as score_decile,
+        cast(score_bins as {{ dbt.type_bigint() }}) as score_bins,
         cast(contacts as {{ dbt.type_bigint() }}) as contacts,
         cast(progressed_contacts as {{ dbt.type_bigint() }}) as progressed_contacts,
         cast(min_score as {{ type_double() }}) as min_score,

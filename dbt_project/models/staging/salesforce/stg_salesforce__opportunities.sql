@@ -8,7 +8,7 @@
     'contact_id': 'id', 'last_stage_change_date': 'datetime',
     'owner_id': 'id', 'is_deleted': 'bool', 'created_date': 'datetime',
     'last_modified_date': 'datetime', 'system_modstamp': 'datetime',
-    '_dlt_load_id': 'string',
+    '_dlt_load_id': 'string', 'currency_iso_code': 'string',
 } -%}
 {%- set extra_fields = [] -%}
 {%- for field in var('ae_reasoning_fields') if (field | lower) not in columns -%}
@@ -43,6 +43,7 @@ renamed as (
         stage_name,
         stage_sort_order,
         amount,
+        upper(nullif(trim(currency_iso_code), '')) as currency_iso_code,
         probability,
         close_date,
         coalesce(is_closed, false) as is_closed,

@@ -11,7 +11,7 @@ source as (
         'industries': 'string', 'use_cases': 'string', 'enterprise_indicators': 'string',
         'reasoning': 'string', 'business_signals': 'string', 'status': 'string',
         'error': 'string', 'input_point_in_time': 'string', 'inputs_edited_after': 'string',
-        'point_in_time_mode': 'string',
+        'point_in_time_mode': 'string', 'inputs_truncated': 'string',
     }) }}
 
 ),
@@ -38,7 +38,8 @@ renamed as (
         error as error_message,
         coalesce(input_point_in_time, 'unknown') as input_point_in_time,
         inputs_edited_after,
-        point_in_time_mode
+        point_in_time_mode,
+        nullif(trim(inputs_truncated), '') as inputs_truncated
 
     from source
 

@@ -1,0 +1,35 @@
+-- DatedConversionRate: present only with advanced currency management; otherwise no rows.
+with
+
+source as (
+
+    {{ source_columns(source('salesforce', 'dated_conversion_rate'), {
+        'id': 'id', 'iso_code': 'string', 'conversion_rate': 'double',
+        'start_date': 'date', 'next_start_date': 'date',
+        'created_date': 'datetime', 'last_modified_date': 'datetime',
+        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
+    }) }}
+
+),
+
+newest as (
+
+    {{ newest_version('source', has_is_deleted=false) }}
+
+),
+
+renamed as (
+
+    select
+        {{ sf_id('id') }} as dated_conversion_rate_id,
+        upper(trim(iso_code)) as iso_code,
+        conversion_rate,
+        start_date,
+        next_start_date,
+        system_modstamp as system_modified_at
+
+    from newest
+
+)
+
+select * from renamed
