@@ -8,7 +8,9 @@
 --                          newest SystemModstamp);
 --   without_account / without_email (contacts), without_stage / unknown_stage
 --   (opportunities), amount_without_rate (opportunities whose currency has no rate),
---   inputs_truncated (qualification rows of as_of whose text was cut to the API's limits).
+--   inputs_truncated (qualification rows of as_of whose text was cut to the API's limits),
+--   inputs_not_point_in_time (qualification rows of as_of sent a field edited after the
+--   contact arrived that no history could undo: edited_after or withheld).
 {%- set raw_objects = [
     ('Account', 'account'),
     ('Contact', 'contact'),
@@ -153,6 +155,16 @@ checks as (
         sum(case when inputs_truncated is not null then 1 else 0 end) as affected_rows,
         count(*) as total_rows,
         'Qualification rows of as_of whose text was cut to the maximum length of the API contract' as description
+    from qualifications
+
+    union all
+
+    select
+        'Qualification' as object_name,
+        'inputs_not_point_in_time' as check_name,
+        sum(case when input_point_in_time in ('edited_after', 'withheld') then 1 else 0 end) as affected_rows,
+        count(*) as total_rows,
+        'Qualification rows of as_of sent a field edited after the contact arrived that no history undoes' as description
     from qualifications
 
 ),
