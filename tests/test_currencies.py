@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from extract.demo.generate import generate_org
+from tests.stages import score
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "dbt_project"
@@ -51,7 +52,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**clean_env(db), "BACKTEST_DEMO_CURRENCIES": CURRENCIES}
     py = sys.executable
     run([py, "-m", "extract", "--org", "demo", "--demo-contacts", str(CONTACTS)], env=env)
-    run([py, "-m", "scoring", "--no-progress"], env=env)
+    score(env, "--no-progress")  # as `make score`: dbt builds its input first
     run(
         [str(Path(py).with_name("dbt")), "build", "--quiet", "--target-path", str(work / "t")],
         env=env,

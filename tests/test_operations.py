@@ -301,7 +301,9 @@ def test_a_huge_value_in_an_export_names_the_file(tmp_path: Path) -> None:
     org = tmp_path / "export"
     org.mkdir()
     huge = "x" * (40 << 20)  # far above the 16 MiB CSV chunk; Salesforce allows 131,072 chars
-    (org / "Contact.csv").write_text(f'"Id","Name"\n"003000000000001AAA","{huge}"\n')
+    (org / "Contact.csv").write_text(
+        f'"Id","CreatedDate","Name"\n"003000000000001AAA","2026-11-01 10:00:00","{huge}"\n'
+    )
     line = failure_line(
         run([PY, "-m", "extract", "--org", str(org)], env_for(tmp_path / "w.duckdb"))
     )
