@@ -34,20 +34,21 @@
 {%- endmacro %}
 
 {#
-    How sure the value of one field is at `instant`, given (from the CTEs of the caller):
-    `<output>_changed` (a history row for the field after the instant), `<output>_undoable`
-    (that first row kept its old value), `<output>_tracked` (the org has history for the
-    field at all) and the record's last_modified_at:
-      'rebuilt'      history undid a later edit (the old value is sent);
+    How sure the value of one field is at an earlier instant, given the columns
+    `<prefix>_changed` (a history row for the field after the instant), `<prefix>_undoable`
+    (that first row kept its old value), `<prefix>_tracked` (the org has history for the
+    field at all), and `edited_later` (a SQL condition: the record was modified after it):
+      'rebuilt'      history undid a later edit (the old value is used);
       'unchanged'    no edit after the instant (tracked field, or record untouched since);
-      'edited_after' edited later and no history can undo it (current value, or null when strict).
+      'edited_after' edited later and no history can undo it (current value, flagged).
+    Used for the scoring inputs (at each contact's CreatedDate) and the AE text (at as_of).
 #}
-{% macro field_point_in_time(field, last_modified_at, instant) -%}
+{% macro field_point_in_time(prefix, edited_later) -%}
     case
-        when {{ field.output }}_changed and {{ field.output }}_undoable then 'rebuilt'
-        when {{ field.output }}_changed then 'edited_after'
-        when {{ field.output }}_tracked then 'unchanged'
-        when {{ last_modified_at }} > {{ instant }} then 'edited_after'
+        when {{ prefix }}_changed and {{ prefix }}_undoable then 'rebuilt'
+        when {{ prefix }}_changed then 'edited_after'
+        when {{ prefix }}_tracked then 'unchanged'
+        when {{ edited_later }} then 'edited_after'
         else 'unchanged'
     end
 {%- endmacro %}

@@ -180,7 +180,7 @@ judged as (
     select
         *,
     {%- for field in fields %}
-        {{ field_point_in_time(field, field.object ~ '_last_modified_at', 'created_at') }}
+        {{ field_point_in_time(field.output, field.object ~ '_last_modified_at > created_at') }}
             as {{ field.output }}_point_in_time{{ ',' if not loop.last }}
     {%- endfor %}
 

@@ -121,13 +121,7 @@ judged as (
     select
         *,
         {%- for name in fields %}
-            case
-                when {{ name }}_changed and {{ name }}_undoable then 'rebuilt'
-                when {{ name }}_changed then 'edited_after'
-                when {{ name }}_tracked then 'unchanged'
-                when last_modified_at >= {{ as_of_cutoff() }} then 'edited_after'
-                else 'unchanged'
-            end as {{ name }}_point_in_time,
+            {{ field_point_in_time(name, 'last_modified_at >= ' ~ as_of_cutoff()) }} as {{ name }}_point_in_time,
         {%- endfor %}
         history_rows as field_history_rows
 
