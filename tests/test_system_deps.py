@@ -34,12 +34,14 @@ def bare_path() -> Iterator[str]:
         shutil.rmtree(bin_dir)
 
 
-def run_script(path: str, *prefix: str) -> tuple[subprocess.CompletedProcess, float]:
+def run_script(
+    path: str, *prefix: str, script: Path = SCRIPT
+) -> tuple[subprocess.CompletedProcess, float]:
     env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
     env["PATH"] = path
     started = time.monotonic()
     done = subprocess.run(
-        [*prefix, shutil.which("bash") or "bash", str(SCRIPT)],
+        [*prefix, shutil.which("bash") or "bash", str(script)],
         env=env,
         capture_output=True,
         text=True,
@@ -57,7 +59,12 @@ def test_without_root_it_stops_at_once_with_the_install_command(bare_path: str) 
         "--clear-groups",
         "--",
     )
-    done, seconds = run_script(bare_path, *nobody)
+    # The checkout may sit where nobody cannot read (a clone under `mktemp -d`): run a copy
+    # of the script from the PATH folder, which nobody can read.
+    script = Path(bare_path) / "system_deps.sh"
+    shutil.copyfile(SCRIPT, script)
+    script.chmod(0o644)
+    done, seconds = run_script(bare_path, *nobody, script=script)
     assert done.returncode == 1 and seconds < 5
     assert INSTALL in done.stderr and "installing" not in done.stdout
 
