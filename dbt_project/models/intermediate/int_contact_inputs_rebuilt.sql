@@ -14,12 +14,6 @@ contacts as (
 
 ),
 
-current_contacts as (
-
-    select * from {{ ref('stg_salesforce__contacts') }}
-
-),
-
 accounts as (
 
     select * from {{ ref('stg_salesforce__accounts') }}
@@ -154,7 +148,6 @@ joined as (
         contacts.created_at,
         contacts.account_id,
         contacts.last_modified_at as contact_last_modified_at,
-        accounts.last_modified_at as account_last_modified_at,
         {%- for field in fields %}
             {{ field.object }}s.{{ field.column }} as {{ field.output }}_current,
             coalesce(changes_by_contact.{{ field.output }}_changed, false) as {{ field.output }}_changed,
@@ -162,11 +155,9 @@ joined as (
             changes_by_contact.{{ field.output }}_before,
             coalesce(tracking.{{ field.output }}_tracked, false) as {{ field.output }}_tracked,
         {%- endfor %}
-        accounts.account_id is not null as has_account
+        accounts.last_modified_at as account_last_modified_at
 
     from contacts
-    inner join current_contacts
-        on contacts.contact_id = current_contacts.contact_id
     left join accounts
         on contacts.account_id = accounts.account_id
     left join changes_by_contact

@@ -29,8 +29,7 @@ chosen as (
     select
         max(stage_one_name) as stage_one_name,
         max(case when is_stage_one then ladder_source end) as stage_one_ladder_source,
-        max(case when ladder_source <> 'stage_one' then ladder_source end) as ladder_source,
-        count(*) as ladder_stages
+        max(case when ladder_source <> 'stage_one' then ladder_source end) as ladder_source
 
     from ladder
 
