@@ -38,22 +38,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extract.demo.generate import (
-    _INDUSTRIES,
-    _INDUSTRY_NAMES,
-    _LEAD_SOURCES,
-    _OPEN_EARLY_NEXT,
-    _PROGRESS_NEXT,
-    _TITLE_GROUPS,
-    _USE_CASES,
+from extract.demo import vocabulary as vocab
+from extract.demo.arrays import (
     DAY,
-    STAGES,
-    _Accounts,
     _cat,
     _const,
     _flag,
@@ -65,6 +58,9 @@ from extract.demo.generate import (
     id_counters,
     make_ids,
 )
+
+if TYPE_CHECKING:
+    from extract.demo.generators import _Accounts
 
 #: Days before the anchor since when these fields are tracked (older edits left no row).
 DESCRIPTION_TRACKED_DAYS = 45
@@ -83,41 +79,10 @@ PARENT_FIELD = {
 HISTORY_OBJECTS = tuple(PARENT_FIELD)
 
 _MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_WON_STORY = (
-    "Signed customer after the {} deal was won; budget confirmed.",
-    "Customer since {}: contract signed, budget confirmed for year two.",
-    "Won in {}. Executive sponsor in place; budget confirmed.",
-)
-_WON_GROWTH = (
-    "Enterprise-wide rollout across {} countries planned.",
-    "Expanding the integration to their contact center teams in {} countries.",
-    "Standardising workflows on our API across {} countries.",
-)
-_PROGRESS_STORY = ("In active evaluation: ", "Discovery done, strong fit: ", "Pilot under way: ")
-_NEUTRAL_NOTES = (
-    "Headquarters moved.",
-    "Company overview updated by SDR.",
-    "Parent company changed.",
-    "Renewal conversation started.",
-    "Main office phone updated.",
-)
-_NEW_SUFFIXES = (" Group", " Holdings", " International", " Inc.")
-_SENIOR_TITLES = tuple(t for g in _TITLE_GROUPS[:3] for t in g[2])
-_ALL_TITLES = tuple(t for g in _TITLE_GROUPS for t in g[2] if t)
-_SOURCES = tuple(s for s, _, _ in _LEAD_SOURCES if s)
+    "January February March April May June July August September October November December"
+).split()
+_SENIOR_TITLES = tuple(t for g in vocab.TITLE_GROUPS[:3] for t in g[2])
+_SOURCES = tuple(s for s, _, _ in vocab.LEAD_SOURCES if s)
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -356,7 +321,7 @@ def _text_of(acc: _Accounts, name: str, idx: np.ndarray) -> pa.Array:
     if name == "Description":
         return _take(acc.description, idx)
     if name == "Industry":
-        return _where(acc.industry_blank[idx], "", _take(_INDUSTRY_NAMES, acc.industry[idx]))
+        return _where(acc.industry_blank[idx], "", _take(vocab.INDUSTRY_NAMES, acc.industry[idx]))
     if name == "NumberOfEmployees":
         return _number(acc.employees[idx], blank=acc.employees_blank[idx])
     return _number(acc.revenue[idx], blank=acc.revenue_blank[idx])
@@ -396,14 +361,14 @@ def _change(
     if name == "Industry":
         # A blank industry is filled in (with the true one), a set one reclassified.
         old, blank = acc.industry[idx], acc.industry_blank[idx]
-        other = (old + rng.integers(1, len(_INDUSTRIES), k)) % len(_INDUSTRIES)
+        other = (old + rng.integers(1, len(vocab.INDUSTRIES), k)) % len(vocab.INDUSTRIES)
         industry, industry_blank = acc.industry.copy(), acc.industry_blank.copy()
         industry[idx], industry_blank[idx] = np.where(blank, old, other), False
         return dataclasses.replace(acc, industry=industry, industry_blank=industry_blank)
     if name == "Name":
         old = _take(acc.name, idx)
         stem = pc.replace_substring_regex(old, r"( Inc\.| LLC| Ltd| GmbH| Corp\.| Co\.)$", "")
-        new = _cat(stem, _take(_NEW_SUFFIXES, rng.integers(0, len(_NEW_SUFFIXES), k)))
+        new = _cat(stem, _take(vocab.NEW_SUFFIXES, rng.integers(0, len(vocab.NEW_SUFFIXES), k)))
         new = _where(np.asarray(pc.equal(new, old)), _cat(stem, " Group"), new)
         return dataclasses.replace(acc, name=_scatter(acc.name, idx, new))
     if name == "Website":
@@ -415,22 +380,22 @@ def _change(
     # Description: the first edit tells the deal's story, later ones append a note.
     old = _take(acc.description, idx)
     blank = np.asarray(pc.equal(old, ""))
-    phrase = _take([row[3] for row in _INDUSTRIES], acc.industry[idx])
+    phrase = _take([row[3] for row in vocab.INDUSTRIES], acc.industry[idx])
     article = _take(
-        ["an " if row[3][0] in "aeio" else "a " for row in _INDUSTRIES], acc.industry[idx]
+        ["an " if row[3][0] in "aeio" else "a " for row in vocab.INDUSTRIES], acc.industry[idx]
     )
     base = _where(blank, _cat(_take(acc.name, idx), " is ", article, phrase, "."), old)
     countries = _number(rng.integers(3, 30, k))
     won_story = _cat(
-        _fill(_WON_STORY, rng, _month_names(won_at[idx])),
+        _fill(vocab.WON_STORY, rng, _month_names(won_at[idx])),
         " ",
         base,
         " ",
-        _fill(_WON_GROWTH, rng, countries),
+        _fill(vocab.WON_GROWTH, rng, countries),
     )
-    uc_notes = [note for row in _USE_CASES for note in row[3]]
+    uc_notes = [note for row in vocab.USE_CASES for note in row[3]]
     hot_story = _cat(
-        _take(_PROGRESS_STORY, rng.integers(0, len(_PROGRESS_STORY), k)),
+        _take(vocab.PROGRESS_STORY, rng.integers(0, len(vocab.PROGRESS_STORY), k)),
         _take(uc_notes, rng.integers(0, len(uc_notes), k)),
         ". ",
         base,
@@ -438,7 +403,7 @@ def _change(
     neutral = _where(
         blank,
         base,
-        _cat(old, " ", _take(_NEUTRAL_NOTES, rng.integers(0, len(_NEUTRAL_NOTES), k))),
+        _cat(old, " ", _take(vocab.NEUTRAL_NOTES, rng.integers(0, len(vocab.NEUTRAL_NOTES), k))),
     )
     story = s == 0
     new = _where(won[idx] & story, won_story, _where(hot & story, hot_story, neutral))
@@ -482,7 +447,7 @@ def contact_edits(
     at = created[retitled] + 600 + (rng.random(k) * span[retitled]).astype(np.int64)
     old = _take(title, retitled)
     senior = _take(_SENIOR_TITLES, rng.integers(0, len(_SENIOR_TITLES), k))
-    anyone = _take(_ALL_TITLES, rng.integers(0, len(_ALL_TITLES), k))
+    anyone = _take(vocab.ALL_TITLES, rng.integers(0, len(vocab.ALL_TITLES), k))
     new = _where(promoted[retitled], senior, anyone)
     new = _where(np.asarray(pc.equal(new, old)), _cat(old, " (acting)"), new)
     tracked = at >= end - TITLE_TRACKED_DAYS * DAY
@@ -538,8 +503,8 @@ def opportunity_changes(
 
     # NextStep: an early step at creation, a progress step at the first stage change, the
     # current value at the last one (rows only where the value changed).
-    early = _take(_OPEN_EARLY_NEXT, rng.integers(0, len(_OPEN_EARLY_NEXT), n))
-    middle = _take(_PROGRESS_NEXT, rng.integers(0, len(_PROGRESS_NEXT), n))
+    early = _take(vocab.OPEN_EARLY_NEXT, rng.integers(0, len(vocab.OPEN_EARLY_NEXT), n))
+    middle = _take(vocab.PROGRESS_NEXT, rng.integers(0, len(vocab.PROGRESS_NEXT), n))
     two = np.flatnonzero(written & moved & (first_move < last))
     one = np.flatnonzero(written & moved & (first_move == last))
     still = np.flatnonzero(written & ~moved & (created < end - DAY) & (rng.random(n) < 0.25))
@@ -577,7 +542,7 @@ def opportunity_changes(
     since = end - STAGE_TRACKED_DAYS * DAY
     hit = valid & (cols >= 1) & (times >= since) & with_history[:, None]
     o, c = np.nonzero(hit)
-    names = [s[0] for s in STAGES]
+    names = [s[0] for s in vocab.STAGES]
     changes.add(
         o,
         "StageName",

@@ -1,0 +1,69 @@
+"""The Data Export files of the demo org: headers (contract fields plus the junk columns
+real exports carry), writing every value quoted, reading them back as text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from extract.demo import vocabulary as vocab
+from extract.salesforce.objects import OBJECTS
+
+
+def columns_of(object_name: str, *, multi_currency: bool = False) -> list[str]:
+    """The header of ``<object_name>.csv``: every contract field, junk columns interleaved
+    (the multi-currency fields only for a multi-currency org)."""
+    junk = dict(vocab.JUNK_COLUMNS.get(object_name, ()))
+    obj = OBJECTS[object_name]
+    out: list[str] = []
+    for name in obj.fields:
+        if name in obj.multi_currency_fields and not multi_currency:
+            continue
+        out.append(name)
+        if name in junk:
+            out.append(junk[name])
+    return out
+
+
+_WRITE = pacsv.WriteOptions(include_header=True, quoting_style="all_valid", batch_size=8192)
+
+
+def _write_object(
+    out_dir: Path, object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
+) -> int:
+    """Write ``<object_name>.csv`` (all values quoted) and return its row count."""
+    header = columns_of(object_name, multi_currency=multi_currency)
+    missing = set(header) - set(columns)
+    unexpected = set(columns) - set(header)
+    if missing or unexpected:
+        raise ValueError(
+            f"{object_name}: missing {sorted(missing)}, unexpected {sorted(unexpected)}"
+        )
+    table = pa.table({name: pc.fill_null(columns[name], "") for name in header})
+    path = out_dir / f"{object_name}.csv"
+    tmp = path.with_suffix(".csv.tmp")
+    pacsv.write_csv(table, tmp, write_options=_WRITE)
+    os.replace(tmp, path)
+    return table.num_rows
+
+
+def _read_object(org_dir: Path, object_name: str) -> pa.Table:
+    """Read a file this module wrote back as text columns (empty strings stay empty)."""
+    path = org_dir / f"{object_name}.csv"
+    with open(path, encoding="utf-8") as fh:
+        header_line = fh.readline()
+    names = [h.strip().strip('"') for h in header_line.split(",")]
+    return pacsv.read_csv(
+        path,
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+        ),
+    )
