@@ -32,10 +32,10 @@ def columns_of(object_name: str, *, multi_currency: bool = False) -> list[str]:
 _WRITE = pacsv.WriteOptions(include_header=True, quoting_style="all_valid", batch_size=8192)
 
 
-def _write_object(
-    out_dir: Path, object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
-) -> int:
-    """Write ``<object_name>.csv`` (all values quoted) and return its row count."""
+def _table(
+    object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
+) -> pa.Table:
+    """The columns of ``<object_name>.csv`` in header order (nulls as empty strings)."""
     header = columns_of(object_name, multi_currency=multi_currency)
     missing = set(header) - set(columns)
     unexpected = set(columns) - set(header)
@@ -43,12 +43,52 @@ def _write_object(
         raise ValueError(
             f"{object_name}: missing {sorted(missing)}, unexpected {sorted(unexpected)}"
         )
-    table = pa.table({name: pc.fill_null(columns[name], "") for name in header})
-    path = out_dir / f"{object_name}.csv"
-    tmp = path.with_suffix(".csv.tmp")
-    pacsv.write_csv(table, tmp, write_options=_WRITE)
-    os.replace(tmp, path)
-    return table.num_rows
+    return pa.table({name: pc.fill_null(columns[name], "") for name in header})
+
+
+class ObjectFiles:
+    """The CSV files of one org, each written in parts: a file is opened at its object's
+    first part and later parts are appended (a big org is written shard by shard, so no
+    object is ever held whole). Files are written as ``.csv.tmp`` and moved into place when
+    the ``with`` block ends without error; ``counts`` holds the rows written per object."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.counts: dict[str, int] = {}
+        self._writers: dict[str, pacsv.CSVWriter] = {}
+
+    def write(
+        self, object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
+    ) -> None:
+        """Append rows to ``<object_name>.csv`` (all values quoted)."""
+        table = _table(object_name, columns, multi_currency=multi_currency)
+        if object_name not in self._writers:
+            tmp = self.out_dir / f"{object_name}.csv.tmp"
+            self._writers[object_name] = pacsv.CSVWriter(tmp, table.schema, write_options=_WRITE)
+            self.counts[object_name] = 0
+        self._writers[object_name].write_table(table)
+        self.counts[object_name] += table.num_rows
+
+    def __enter__(self) -> ObjectFiles:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        for name, writer in self._writers.items():
+            writer.close()
+            tmp = self.out_dir / f"{name}.csv.tmp"
+            if exc_type is None:
+                os.replace(tmp, tmp.with_suffix(""))
+            else:
+                tmp.unlink(missing_ok=True)
+
+
+def _write_object(
+    out_dir: Path, object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
+) -> int:
+    """Write ``<object_name>.csv`` whole and return its row count."""
+    with ObjectFiles(out_dir) as files:
+        files.write(object_name, columns, multi_currency=multi_currency)
+    return files.counts[object_name]
 
 
 def _read_object(org_dir: Path, object_name: str) -> pa.Table:

@@ -43,9 +43,10 @@ CLI: ``python -m extract.demo.generate --out DIR --contacts N [--seed S] [--anch
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -67,8 +68,8 @@ from extract.demo.arrays import (
     id_counters,
     make_ids,
 )
-from extract.demo.currencies import CURRENCY_FILES, add_currencies, parse_currencies
-from extract.demo.export import _write_object, columns_of
+from extract.demo.currencies import CURRENCY_FILES, Currencies, parse_currencies
+from extract.demo.export import ObjectFiles, columns_of
 from extract.demo.generators import (
     NO_ACCOUNT,
     _account_columns,
@@ -83,6 +84,7 @@ from extract.demo.generators import (
     _Opportunities,
     _opportunities,
     _stage_columns,
+    _Users,
     _users,
 )
 from extract.demo.mutate import mutate_org
@@ -95,7 +97,7 @@ __all__ = [
     "OBJECT_FILES",
     "STAGES",
     "UNKNOWN_STAGES",
-    "add_currencies",
+    "Currencies",
     "columns_of",
     "generate_org",
     "id_counters",
@@ -126,6 +128,14 @@ OBJECT_FILES: tuple[str, ...] = (
 # -- the org ------------------------------------------------------------------------------------
 
 
+#: An org of more contacts is generated in shards of at most this many, one after another,
+#: so memory stays that of one shard whatever the size (10 million contacts fit in 2 GiB).
+#: Each shard has its own accounts, contacts, opportunities and leads (ids continue from the
+#: shard before); users and the stage ladder are shared. An org of this size or smaller is
+#: one shard.
+SHARD_CONTACTS = 1_000_000
+
+
 def generate_org(
     out_dir: Path,
     *,
@@ -139,7 +149,8 @@ def generate_org(
     Row counts include deleted rows. The same ``(contacts, seed, anchor)`` gives
     byte-identical files; ``anchor`` defaults to today (UTC) and every timestamp falls
     before its midnight. With ``currencies`` (e.g. ``("USD", "EUR", "GBP")``, the first
-    the corporate one) the org is multi-currency: see :func:`add_currencies`.
+    the corporate one) the org is multi-currency: see :class:`Currencies`. Files are
+    written shard by shard (:data:`SHARD_CONTACTS`), so memory does not grow with the org.
     """
     if contacts < 1:
         raise ValueError("contacts must be at least 1")
@@ -147,29 +158,60 @@ def generate_org(
     end = _last_second(anchor)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-
+    money = Currencies(parse_currencies(",".join(currencies)), anchor) if currencies else None
     users = _users(_rng(seed, "users"), contacts=contacts, end=end)
-    counts["User"] = _write_object(out_dir, "User", users.columns)
+    with ObjectFiles(out_dir) as files:
+        files.write("User", users.columns)
+        files.write("OpportunityStage", _stage_columns(end))
+        shards = -(-contacts // SHARD_CONTACTS)
+        for index in range(shards):
+            size = contacts // shards + (index < contacts % shards)
+            # Shard 0 draws from the streams an unsharded org used; the others from their own.
+            rng = functools.partial(_shard_rng, seed, "" if index == 0 else f"/{index}")
+            _write_shard(files, rng, contacts=size, users=users, money=money, end=end)
+        if money:
+            for name, columns in money.tables().items():
+                files.write(name, columns)
+    return {
+        name: files.counts[name]
+        for name in (*OBJECT_FILES, *CURRENCY_FILES)
+        if name in files.counts
+    }
 
-    rng = _rng(seed, "accounts")
-    acc, acc_idx, c_created = _accounts_for(rng, contacts=contacts, end=end)
-    acc_created = _account_created(rng, acc_idx, c_created, n_acc=len(acc), end=end)
+
+def _shard_rng(seed: int, suffix: str, stream: str) -> np.random.Generator:
+    return _rng(seed, stream + suffix)
+
+
+def _write_shard(
+    files: ObjectFiles,
+    rng: Callable[[str], np.random.Generator],
+    *,
+    contacts: int,
+    users: _Users,
+    money: Currencies | None,
+    end: int,
+) -> None:
+    """Generate ``contacts`` contacts with their accounts, opportunities and leads; append
+    every object's rows to ``files`` (ids continue from the rows already there)."""
+    first = files.counts.get
+    acc_rng = rng("accounts")
+    acc, acc_idx, c_created = _accounts_for(acc_rng, contacts=contacts, end=end)
+    acc_created = _account_created(acc_rng, acc_idx, c_created, n_acc=len(acc), end=end)
     order = np.argsort(acc_created, kind="stable")  # ids grow with CreatedDate, as in Salesforce
     acc, acc_created = acc.take(order), acc_created[order]
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     acc_idx = np.where(acc_idx >= 0, rank[np.maximum(acc_idx, 0)], -1)
-    acc_ids = make_ids("Account", np.arange(len(acc)))
+    acc_ids = make_ids("Account", first("Account", 0) + np.arange(len(acc)))
     # Most accounts belong to an active AE; some still to AEs who have left.
     acc_owner = np.where(
-        rng.random(len(acc)) < 0.92,
-        users.active_aes[rng.integers(0, len(users.active_aes), len(acc))],
-        users.all_aes[rng.integers(0, len(users.all_aes), len(acc))],
+        acc_rng.random(len(acc)) < 0.92,
+        users.active_aes[acc_rng.integers(0, len(users.active_aes), len(acc))],
+        users.all_aes[acc_rng.integers(0, len(users.all_aes), len(acc))],
     )
-
     ctc = _contacts(
-        _rng(seed, "contacts"),
+        rng("contacts"),
         acc=acc,
         acc_idx=acc_idx,
         created=c_created,
@@ -177,9 +219,10 @@ def generate_org(
         acc_owner=acc_owner,
         users=users,
         end=end,
+        first_id=first("Contact", 0),
     )
     opps = _opportunities(
-        _rng(seed, "opportunities"),
+        rng("opportunities"),
         contacts=ctc,
         acc=acc,
         acc_ids=acc_ids,
@@ -187,14 +230,24 @@ def generate_org(
         acc_created=acc_created,
         users=users,
         end=end,
+        first_id=first("Opportunity", 0),
     )
     stages, _, valid = opps.paths
     progressed = (valid & (stages >= 1) & (stages != vocab.LOST)).any(axis=1) & ~opps.deleted
-    counts["Contact"], counts["ContactHistory"] = _final_contacts(
-        _rng(seed, "contact-edits"), out_dir, ctc, opps=opps, progressed=progressed, end=end
+    contact_rows, contact_history = _final_contacts(
+        rng("contact-edits"),
+        ctc,
+        opps=opps,
+        progressed=progressed,
+        end=end,
+        first=first("ContactHistory", 0),
     )
+    files.write("Contact", contact_rows)
+    files.write("ContactHistory", contact_history)
+    ctc.columns = {"OwnerId": contact_rows["OwnerId"]}  # all that leads need of them
+    del contact_rows, contact_history
     accounts, account_history = _final_accounts(
-        _rng(seed, "account-columns"),
+        rng("account-columns"),
         acc,
         ids=acc_ids,
         owners=_take(users.ids, acc_owner),
@@ -202,55 +255,60 @@ def generate_org(
         opps=opps,
         contacts=ctc,
         progressed=progressed,
-        edits_rng=_rng(seed, "account-edits"),
+        edits_rng=rng("account-edits"),
         end=end,
+        first=first("AccountHistory", 0),
     )
-    counts["Account"] = _write_object(out_dir, "Account", accounts)
-    counts["AccountHistory"] = _write_object(out_dir, "AccountHistory", account_history)
-    counts["Lead"] = _write_object(
-        out_dir,
-        "Lead",
-        _leads(
-            _rng(seed, "leads"),
-            contacts=ctc,
-            acc=acc,
-            acc_ids=acc_ids,
-            opps=opps,
-            users=users,
+    files.write("Account", accounts)
+    files.write("AccountHistory", account_history)
+    del accounts, account_history
+    leads = _leads(
+        rng("leads"),
+        contacts=ctc,
+        acc=acc,
+        acc_ids=acc_ids,
+        opps=opps,
+        users=users,
+        end=end,
+        first_id=first("Lead", 0),
+    )
+    files.write("Lead", leads)
+    del leads
+    history_rows, on_ladder, last_history = _history(
+        rng("history"), opps, end=end, first_id=first("OpportunityHistory", 0)
+    )
+    files.write("OpportunityHistory", history_rows)
+    del history_rows
+    files.write(
+        "OpportunityFieldHistory",
+        _final_opportunities(
+            rng("opportunity-edits"),
+            opps,
+            on_ladder=on_ladder,
+            last_history=last_history,
             end=end,
+            first=first("OpportunityFieldHistory", 0),
         ),
     )
-    counts["OpportunityStage"] = _write_object(out_dir, "OpportunityStage", _stage_columns(end))
-    history, on_ladder, last_history = _history(_rng(seed, "history"), opps, end=end)
-    field_history = _final_opportunities(
-        _rng(seed, "opportunity-edits"),
-        opps,
-        on_ladder=on_ladder,
-        last_history=last_history,
-        end=end,
+    if money:
+        money.convert(rng("currencies"), opps.columns)
+    files.write("Opportunity", opps.columns, multi_currency=money is not None)
+    roles = _contact_roles(
+        rng("roles"), opps, ctc, end=end, first_id=first("OpportunityContactRole", 0)
     )
-    counts["Opportunity"] = _write_object(out_dir, "Opportunity", opps.columns)
-    counts["OpportunityHistory"] = _write_object(out_dir, "OpportunityHistory", history)
-    counts["OpportunityFieldHistory"] = _write_object(
-        out_dir, "OpportunityFieldHistory", field_history
-    )
-    roles = _contact_roles(_rng(seed, "roles"), opps, ctc, end=end)
-    counts["OpportunityContactRole"] = _write_object(out_dir, "OpportunityContactRole", roles)
-    if currencies:
-        counts.update(add_currencies(out_dir, currencies, seed=seed, anchor=anchor))
-    return {name: counts[name] for name in (*OBJECT_FILES, *CURRENCY_FILES) if name in counts}
+    files.write("OpportunityContactRole", roles)
 
 
 def _final_contacts(
     rng: np.random.Generator,
-    out_dir: Path,
     ctc: _Contacts,
     *,
     opps: _Opportunities,
     progressed: np.ndarray,
     end: int,
-) -> tuple[int, int]:
-    """Write Contact.csv (titles and lead sources edited since) and ContactHistory.csv."""
+    first: int,
+) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
+    """Contact rows (titles and lead sources edited since) and their ContactHistory rows."""
 
     promoted = np.zeros(len(ctc.created), dtype=bool)
     promoted[opps.source[progressed]] = True
@@ -274,8 +332,7 @@ def _final_contacts(
         LastModifiedDate=_ts(modified),
         SystemModstamp=_ts(stamp),
     )
-    rows = edits.changes.columns("ContactHistory", ctc.ids, deleted)
-    return _write_object(out_dir, "Contact", cols), _write_object(out_dir, "ContactHistory", rows)
+    return cols, edits.changes.columns("ContactHistory", ctc.ids, deleted, first=first)
 
 
 def _final_opportunities(
@@ -285,6 +342,7 @@ def _final_opportunities(
     on_ladder: np.ndarray,
     last_history: np.ndarray,
     end: int,
+    first: int,
 ) -> dict[str, pa.Array]:
     """OpportunityFieldHistory rows; LastStageChangeDate and audit fields agree with them."""
 
@@ -310,7 +368,7 @@ def _final_opportunities(
         LastModifiedDate=_ts(modified),
         SystemModstamp=_ts(stamp),
     )
-    return changes.columns("OpportunityFieldHistory", opps.ids, opps.deleted)
+    return changes.columns("OpportunityFieldHistory", opps.ids, opps.deleted, first=first)
 
 
 def _final_accounts(
@@ -325,6 +383,7 @@ def _final_accounts(
     progressed: np.ndarray,
     edits_rng: np.random.Generator,
     end: int,
+    first: int,
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
     """Account rows as they look at the anchor, and their AccountHistory rows.
 
@@ -378,7 +437,7 @@ def _final_accounts(
         account_type=types,
         deleted=deleted,
     )
-    return columns, edits.changes.columns("AccountHistory", ids, deleted)
+    return columns, edits.changes.columns("AccountHistory", ids, deleted, first=first)
 
 
 # -- CLI ----------------------------------------------------------------------------------------

@@ -568,6 +568,7 @@ def _opportunities(
     acc_created: np.ndarray,
     users: _Users,
     end: int,
+    first_id: int = 0,
 ) -> _Opportunities:
     has_acc = contacts.account >= 0
     # Whether an AE opens an opportunity for a contact, and whether it then moves past
@@ -597,7 +598,7 @@ def _opportunities(
     stages, times, valid = _stage_paths(rng, created, progress, end=end)
     current, last_col = _current(stages, valid)
     last_change = times[np.arange(n), last_col]
-    ids = make_ids("Opportunity", np.arange(n))
+    ids = make_ids("Opportunity", first_id + np.arange(n))
     owner_idx = np.where(
         rng.random(n) < 0.8,
         acc_owner[account],
@@ -788,7 +789,7 @@ def _html_mess(rng: np.random.Generator, text: pa.Array) -> pa.Array:
 
 
 def _history(
-    rng: np.random.Generator, opps: _Opportunities, *, end: int
+    rng: np.random.Generator, opps: _Opportunities, *, end: int, first_id: int = 0
 ) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
     """OpportunityHistory rows: one per stage change; some opportunities have none.
 
@@ -836,7 +837,7 @@ def _history(
     m = len(rows_opp)
     amount = _take(opps.amount, rows_opp)
     columns = {
-        "Id": make_ids("OpportunityHistory", np.arange(m)),
+        "Id": make_ids("OpportunityHistory", first_id + np.arange(m)),
         "OpportunityId": _take(opps.ids, rows_opp),
         "StageName": _take(stage_name, order),
         "Amount": amount,
@@ -859,6 +860,7 @@ def _contact_roles(
     contacts: _Contacts,
     *,
     end: int,
+    first_id: int = 0,
 ) -> dict[str, pa.Array]:
     """Contact roles on ~40% of opportunities; the rest rely on the account fallback."""
     n = len(opps.ids)
@@ -908,7 +910,7 @@ def _contact_roles(
     )
     modified, stamp = _audit(rng, created, end=end, touched=0.05, mass_update=0.0)
     return {
-        "Id": make_ids("OpportunityContactRole", np.arange(m)),
+        "Id": make_ids("OpportunityContactRole", first_id + np.arange(m)),
         "OpportunityId": _take(opps.ids, opp_idx),
         "ContactId": _take(contacts.ids, contact_idx),
         "Role": _take([r for r, _ in vocab.PRIMARY_ROLES] + list(vocab.OTHER_ROLES), role),
@@ -932,6 +934,7 @@ def _leads(
     opps: _Opportunities,
     users: _Users,
     end: int,
+    first_id: int = 0,
 ) -> dict[str, pa.Array]:
     """Converted leads (pointing at their contact, account and maybe opportunity) and open ones."""
     n_contacts = len(contacts.created)
@@ -1008,7 +1011,7 @@ def _leads(
         for key in converted_cols
     }
     columns.update(
-        Id=make_ids("Lead", np.arange(m)),
+        Id=make_ids("Lead", first_id + np.arange(m)),
         Phone=_phones(rng, m),
         Rating=_take(("", "Hot", "Warm", "Cold"), rng.integers(0, 4, m)),
         IsDeleted=_flag(deleted),
@@ -1077,6 +1080,7 @@ def _contacts(
     acc_owner: np.ndarray,
     users: _Users,
     end: int,
+    first_id: int = 0,
 ) -> _Contacts:
     n = len(created)
     safe = np.maximum(acc_idx, 0)
@@ -1094,7 +1098,7 @@ def _contacts(
         acc_idx >= 0, acc_owner[safe], users.active_aes[rng.integers(0, len(users.active_aes), n)]
     )
     owners = _take(users.ids, owner_idx)
-    ids = make_ids("Contact", np.arange(n))
+    ids = make_ids("Contact", first_id + np.arange(n))
     modified, stamp = _audit(rng, created, end=end)
     deleted = rng.random(n) < 0.012
     stamp = _deleted_stamp(rng, deleted, modified, stamp, end)
