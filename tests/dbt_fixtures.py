@@ -1,16 +1,15 @@
-"""Hand-made and synthetic warehouses for building the dbt project without extract or scoring.
+"""A hand-made warehouse for building the dbt project without extract or scoring.
 
-Two fixtures, both written straight into a DuckDB file with the raw table contract of
+Written straight into a DuckDB file with the raw table contract of
 ``extract/salesforce/objects.py`` (plus dlt's ``_dlt_load_id`` / ``_dlt_id`` columns, the
 demo org's ``loss_reason_c`` custom field) and the ``scoring.qualifications`` table:
 
 - :func:`write_label_example` -- the DESIGN.md "Label examples" (opportunities A..G,
   contacts c1..c7) plus a few more contacts, duplicates, deleted rows and an unknown stage,
   scored by two models. Every mart value the pytest asserts is worked out by hand below.
-- :func:`write_synthetic_org` -- a large random org (e.g. 1,000,000 contacts) generated in
-  SQL, for timing ``dbt build``.
 
-Run ``python -m tests.dbt_fixtures DB [--contacts N] [--as-of YYYY-MM-DD]``.
+Large orgs come from the demo org generator (``extract.demo.generate``; ``make bench``).
+Run ``python -m tests.dbt_fixtures DB [--as-of YYYY-MM-DD]``.
 """
 
 from __future__ import annotations
@@ -485,235 +484,14 @@ def _write_label_scores(con: Any, as_of: dt.date) -> None:
     insert_qualifications(con, rows)
 
 
-def write_synthetic_org(
-    path: Path | str,
-    *,
-    contacts: int = 100_000,
-    as_of: dt.date = LABEL_AS_OF,
-    history_days: int = 730,
-    window_days: int = 30,
-    scored_share: float = 1.0,
-) -> None:
-    """A random org of `contacts` contacts created over `history_days` days, generated in SQL.
-
-    Every contact in the last `window_days` days (times `scored_share`) is scored by two models.
-    About one contact in three gets an opportunity (by role, converted lead or account), with
-    a stage history on the default ladder and AE notes drawn from the taxonomy's phrases.
-    """
-    con = duckdb.connect(str(path))
-    try:
-        create_tables(con)
-        _synthetic(con, contacts, as_of, history_days, window_days, scored_share)
-    finally:
-        con.close()
-
-
-def _synthetic(
-    con: Any, contacts: int, as_of: dt.date, history_days: int, window_days: int, share: float
-) -> None:
-    accounts = max(1, contacts // 4)
-    users = 50
-    t0 = f"timestamptz '{as_of.isoformat()} 23:00:00+00'"
-    con.execute("select setseed(0.42)")
-    con.execute(
-        f"""
-        insert into {RAW}."user" (id, name, is_active, created_date, last_modified_date,
-            system_modstamp, _dlt_load_id, _dlt_id)
-        select 'u' || i, 'AE ' || i, true, {t0} - interval 900 day, {t0} - interval 900 day,
-            {t0} - interval 900 day, '1', 'u' || i
-        from range({users}) t(i)
-        """
-    )
-    con.execute(
-        f"""
-        insert into {RAW}.opportunity_stage (id, master_label, sort_order, is_active,
-            is_closed, is_won, default_probability, created_date, last_modified_date,
-            system_modstamp, _dlt_load_id, _dlt_id)
-        select * from (values {
-            ", ".join(
-                f"('st{o}', '{n}', {o}, true, {c}, {w}, {p}, {t0}, {t0}, {t0}, '1', 'st{o}')"
-                for n, o, c, w, p in DEFAULT_LADDER
-            )
-        })
-        """
-    )
-    industries = "['Technology', 'Banking', 'Healthcare', 'Retail', 'Education', 'Other', null]"
-    con.execute(
-        f"""
-        insert into {RAW}.account (id, name, website, industry, type, number_of_employees,
-            annual_revenue, description, owner_id, is_deleted, created_date,
-            last_modified_date, system_modstamp, _dlt_load_id, _dlt_id)
-        select 'a' || i, 'Company ' || i, 'https://company' || i || '.com',
-            {industries}[1 + (hash(i) % 7)::int], 'Prospect',
-            (10 + hash(i * 7) % 20000)::bigint, (hash(i * 11) % 100000000)::double,
-            'A company doing ' || ['api integrations', 'retail stores', 'voice calls',
-                'analytics dashboards', 'consulting'][1 + (hash(i * 3) % 5)::int],
-            'u' || (i % {users}), false, {t0} - interval 1000 day, {t0} - interval 1000 day,
-            {t0} - interval 1000 day, '1', 'a' || i
-        from range({accounts}) t(i)
-        """
-    )
-    # Contacts: created uniformly over history_days; 1% deleted, 5% loaded twice.
-    con.execute(
-        f"""
-        create temp table gen_contacts as
-        select i, 'c' || i as id, 'a' || (hash(i) % {accounts}) as account_id,
-            {t0} - to_microseconds((random() * {history_days} * 86400e6)::bigint) as created
-        from range({contacts}) t(i)
-        """
-    )
-    con.execute(
-        f"""
-        insert into {RAW}.contact (id, account_id, first_name, last_name, name, email, title,
-            lead_source, owner_id, is_deleted, created_date, last_modified_date,
-            system_modstamp, _dlt_load_id, _dlt_id)
-        select id, account_id, 'First' || i, 'Last' || i, 'First' || i || ' Last' || i,
-            'p' || i || '@company' || account_id || '.com',
-            ['CFO', 'VP Engineering', 'Student', 'Director, Operations', null][1 + (i % 5)::int],
-            ['Web', 'Partner Referral', 'Trade Show', null][1 + (i % 4)::int],
-            'u' || (i % {users}), i % 100 = 0, created, created, created, '2', id
-        from gen_contacts
-        union all
-        select id, account_id, 'Old', 'Version', 'Old Version', null, null, null,
-            'u0', false, created, created, created - interval 1 hour, '1', id || '-old'
-        from gen_contacts where i % 20 = 1
-        """
-    )
-    # Opportunities: one for every third contact, created 0-60 days after it; linked by
-    # contact role, converted lead or account alone in turn.
-    con.execute(
-        """
-        create temp table gen_opps as
-        select i, 'o' || i as id, account_id, id as contact_id,
-            created + to_microseconds((random() * 60 * 86400e6)::bigint) as created,
-            floor(random() * 4)::int as climb, floor(random() * 3)::int as ending,
-            (i // 3) % 3 as link
-        from gen_contacts where i % 3 = 0
-        """
-    )
-    con.execute(f"delete from gen_opps where created >= {t0}")
-    stages = "['Prospecting', 'Qualification', 'Needs Analysis', 'Value Proposition']"
-    notes = (
-        "['Enterprise customer, budget approved, needs API integrations', "
-        "'Small business with no budget', 'Student thesis project', "
-        "'<p>Went with another vendor</p>', 'Call center automation for a <b>bank</b>', "
-        "'Executive sponsor engaged; security review next', null, 'Went dark']"
-    )
-    # Climb the ladder to step `climb`, then stay open (ending 0), win (1) or lose (2);
-    # every step six days after the previous one.
-    con.execute(
-        f"""
-        create temp table gen_history as
-        select o.id as opportunity_id, step,
-            case
-                when step <= o.climb then {stages}[1 + step]
-                when o.ending = 1 then 'Closed Won'
-                else 'Closed Lost'
-            end as stage_name,
-            o.created + step * interval 6 day as created
-        from gen_opps as o, range(5) s(step)
-        where step <= o.climb or (step = o.climb + 1 and o.ending > 0)
-        """
-    )
-    con.execute(
-        f"""
-        insert into {RAW}.opportunity (id, account_id, name, stage_name, amount, probability,
-            close_date, is_closed, is_won, description, next_step, loss_reason_c, owner_id,
-            is_deleted, created_date, last_modified_date, system_modstamp, _dlt_load_id,
-            _dlt_id)
-        select o.id, o.account_id, 'Deal ' || o.i, last.stage_name, 1000.0 * (o.i % 97),
-            10.0, cast(o.created as date) + 30, last.stage_name like 'Closed%',
-            last.stage_name = 'Closed Won', {notes}[1 + (o.i % 8)::int],
-            case when o.i % 5 = 0 then 'Demo booked' end,
-            case when last.stage_name = 'Closed Lost' then 'No budget' end,
-            'u' || (o.i % {users}), false, o.created, o.created, o.created, '2', o.id
-        from gen_opps as o
-        inner join (
-            select opportunity_id, arg_max(stage_name, step) as stage_name
-            from gen_history group by opportunity_id
-        ) as last on last.opportunity_id = o.id
-        """
-    )
-    con.execute(
-        f"""
-        insert into {RAW}.opportunity_history (id, opportunity_id, stage_name, created_date,
-            system_modstamp, is_deleted, _dlt_load_id, _dlt_id)
-        select 'h' || row_number() over (), opportunity_id,
-            case when hash(opportunity_id) % 500 = 0 and step > 0 then 'Legacy Stage'
-                else stage_name end,
-            created, created, false, '2', 'h' || row_number() over ()
-        from gen_history
-        """
-    )
-    con.execute(
-        f"""
-        insert into {RAW}.opportunity_contact_role (id, opportunity_id, contact_id, role,
-            is_primary, is_deleted, created_date, last_modified_date, system_modstamp,
-            _dlt_load_id, _dlt_id)
-        select 'r' || i, id, contact_id, 'Decision Maker', true, false, created, created,
-            created, '2', 'r' || i
-        from gen_opps where link = 0
-        """
-    )
-    con.execute(
-        f"""
-        insert into {RAW}.lead (id, company, is_converted, converted_date, converted_account_id,
-            converted_contact_id, converted_opportunity_id, is_deleted, created_date,
-            last_modified_date, system_modstamp, _dlt_load_id, _dlt_id)
-        select 'l' || i, 'Company', true, cast(created as date), account_id, contact_id, id,
-            false, created, created, created, '2', 'l' || i
-        from gen_opps where link = 1
-        """
-    )
-    con.execute(
-        f"""
-        insert into scoring.qualifications
-        select id, model, '1.0', date '{as_of.isoformat()}', timestamp '{as_of} 23:30:00',
-            'company' || account_id || '.com', 'email', score, score >= 0.5,
-            case when score > 0.8 then 'HIGH' when score > 0.6 then 'CONFIDENT'
-                when score > 0.3 then 'UNCERTAIN' else 'LOW' end,
-            ['Technology', 'Finance', 'Healthcare', 'Education'][1 + (i % 4)::int],
-            ['API/Integration', 'Voice/Communication, Automation', null][1 + (i % 3)::int],
-            case when i % 4 = 0 then 'Enterprise scale' end,
-            ['Technology industry with API integration use case', 'too small, no budget',
-                'Enterprise scale with workflow automation use case',
-                'Student title; personal email'][1 + (i % 4)::int]
-                || ' (contact ' || i || ')',
-            '{{}}', 'ok', null
-        from (
-            select c.i, c.id, c.account_id, m.model,
-                round(0.7 * random() + case when c.i % 3 = 0 then 0.3 * random() else 0 end, 3)
-                    as score
-            from gen_contacts as c,
-                (select 'business_context' as model union all select 'demographic') as m
-            where cast(c.created as date) > date '{as_of.isoformat()}' - {window_days}
-                and c.created < {t0} + interval 1 hour
-                and random() < {share}
-        )
-        """
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db", type=Path)
-    parser.add_argument("--contacts", type=int, default=0, help="synthetic org size (0: label)")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=LABEL_AS_OF)
-    parser.add_argument("--history-days", type=int, default=730, help="contacts created over")
-    parser.add_argument("--window-days", type=int, default=30, help="contacts scored in")
     args = parser.parse_args(argv)
     args.db.parent.mkdir(parents=True, exist_ok=True)
     args.db.unlink(missing_ok=True)
-    if args.contacts:
-        write_synthetic_org(
-            args.db,
-            contacts=args.contacts,
-            as_of=args.as_of,
-            history_days=args.history_days,
-            window_days=args.window_days,
-        )
-    else:
-        write_label_example(args.db, as_of=args.as_of)
+    write_label_example(args.db, as_of=args.as_of)
 
 
 if __name__ == "__main__":
