@@ -33,6 +33,16 @@ def _weighted(rng: np.random.Generator, weights: Sequence[float], n: int) -> np.
     return rng.choice(len(w), size=n, p=w / w.sum())
 
 
+def _any(rng: np.random.Generator, values: Sequence[str], n: int) -> pa.Array:
+    """A uniform pick from ``values`` per row."""
+    return _take(values, rng.integers(0, len(values), n))
+
+
+def _pick(rng: np.random.Generator, pairs: Sequence[tuple[str, float]], n: int) -> pa.Array:
+    """A weighted pick per row from ``(value, weight)`` pairs."""
+    return _take([v for v, _ in pairs], _weighted(rng, [w for _, w in pairs], n))
+
+
 def _strings(values: Sequence[str]) -> pa.Array:
     return pa.array(list(values), type=pa.string())
 
@@ -54,6 +64,18 @@ def _where(mask: np.ndarray, yes: pa.Array | str, no: pa.Array | str) -> pa.Arra
 def _ts(seconds: np.ndarray) -> pa.Array:
     """UTC epoch seconds -> ``YYYY-MM-DD HH:MM:SS``."""
     return pa.array(np.asarray(seconds, dtype="int64").astype("datetime64[s]")).cast(pa.string())
+
+
+_AUDIT = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
+
+
+def _stamps(created: np.ndarray, modified: np.ndarray, stamp: np.ndarray) -> dict[str, pa.Array]:
+    """The audit columns CreatedDate, LastModifiedDate and SystemModstamp."""
+    return {
+        "CreatedDate": _ts(created),
+        "LastModifiedDate": _ts(modified),
+        "SystemModstamp": _ts(stamp),
+    }
 
 
 def _day(seconds: np.ndarray) -> pa.Array:
@@ -213,3 +235,11 @@ def _deleted_stamp(
     k = deleted.sum()
     out[deleted] = modified[deleted] + (rng.random(k) * (end - modified[deleted])).astype(np.int64)
     return np.maximum(out, stamp)
+
+
+def _group_rank(keys: np.ndarray) -> np.ndarray:
+    """Position of each row within its run of equal (sorted) keys: 0, 1, ..."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))

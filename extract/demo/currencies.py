@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from extract.demo import vocabulary as vocab
 from extract.demo.arrays import (
+    _AUDIT,
     _const,
     _strings,
     _take,
@@ -116,6 +117,3 @@ class Currencies:
             ]
         )
         columns["CurrencyIsoCode"] = _take(codes, which)
-
-
-_AUDIT = ("CreatedDate", "LastModifiedDate", "SystemModstamp")

@@ -60,10 +60,10 @@ from extract.demo.arrays import (
     _audit,
     _deleted_stamp,
     _last_second,
+    _pick,
     _rng,
     _take,
     _ts,
-    _weighted,
     _where,
     id_counters,
     make_ids,
@@ -404,9 +404,7 @@ def _final_accounts(
     is_customer = won_at >= 0
     modified = np.where(is_customer, np.maximum(modified, won_at), modified)
     stamp = np.maximum(stamp, modified)
-    types = _take(
-        [t for t, _ in vocab.ACCOUNT_TYPES], _weighted(rng, [w for _, w in vocab.ACCOUNT_TYPES], n)
-    )
+    types = _pick(rng, vocab.ACCOUNT_TYPES, n)
     before = _where(acc.agency & (rng.random(n) < 0.3), "Channel Partner / Reseller", types)
     types = _where(is_customer, "Customer - Direct", before)
     deleted = ~has_contacts & (rng.random(n) < 0.1)  # only empty accounts were deleted

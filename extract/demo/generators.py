@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from extract.demo import vocabulary as vocab
 from extract.demo.arrays import (
     DAY,
+    _any,
     _audit,
     _cat,
     _const,
@@ -22,11 +23,14 @@ from extract.demo.arrays import (
     _deleted_stamp,
     _display,
     _flag,
+    _group_rank,
     _Groups,
     _number,
     _padded,
+    _pick,
     _sigmoid,
     _slug,
+    _stamps,
     _strings,
     _take,
     _ts,
@@ -88,9 +92,7 @@ def _users(rng: np.random.Generator, *, contacts: int, end: int) -> _Users:
         "TimeZoneSidKey": _take(
             ("America/Los_Angeles", "America/New_York", "Europe/London"), rng.integers(0, 3, n)
         ),
-        "CreatedDate": _ts(created),
-        "LastModifiedDate": _ts(modified),
-        "SystemModstamp": _ts(stamp),
+        **_stamps(created, modified, stamp),
     }
     is_ae = np.array(["Account Executive" in r[0] for r in roles])
     active = np.array([r[2] for r in roles])
@@ -189,9 +191,7 @@ def _account_names(
     style = rng.random(n)
     host = _where(style < 0.55, stem_slug, _cat(stem_slug, _where(style < 0.9, "", "-"), word_slug))
     tld = _take([row[2] for row in vocab.COUNTRIES], country)
-    generic = _take(
-        [t for t, _ in vocab.GENERIC_TLDS], _weighted(rng, [w for _, w in vocab.GENERIC_TLDS], n)
-    )
+    generic = _pick(rng, vocab.GENERIC_TLDS, n)
     tld = _where(rng.random(n) < 0.5, tld, generic)
     for name_, special, share in (("Education", "edu", 0.6), ("Not For Profit", "org", 0.6)):
         tld = _where(
@@ -273,12 +273,7 @@ def _account_columns(
 ) -> dict[str, pa.Array]:
     n = len(acc)
     cities = _Groups.of([row[3] for row in vocab.COUNTRIES])
-    street = _cat(
-        _number(rng.integers(1, 9999, n)),
-        " ",
-        _take(vocab.STREETS, rng.integers(0, len(vocab.STREETS), n)),
-        _where(rng.random(n) < 0.15, _cat("\nSuite ", _number(rng.integers(100, 999, n))), ""),
-    )
+    street = _street(rng, n, "Suite", share=0.15, units=(100, 999))
     return {
         "Id": ids,
         "Name": acc.name,
@@ -294,10 +289,18 @@ def _account_columns(
         "BillingCity": cities.take(cities.draw(rng, acc.country)),
         "OwnerId": owners,
         "IsDeleted": _flag(deleted),
-        "CreatedDate": _ts(created),
-        "LastModifiedDate": _ts(modified),
-        "SystemModstamp": _ts(stamp),
+        **_stamps(created, modified, stamp),
     }
+
+
+def _street(
+    rng: np.random.Generator, n: int, unit: str, *, share: float, units: tuple[int, int]
+) -> pa.Array:
+    """Street addresses, a ``share`` of them with a second line (``unit`` and a number)."""
+    number, name = _number(rng.integers(1, 9999, n)), _any(rng, vocab.STREETS, n)
+    has_second = rng.random(n) < share
+    second = _cat(f"\n{unit} ", _number(rng.integers(*units, n)))
+    return _cat(number, " ", name, _where(has_second, second, ""))
 
 
 def _phones(rng: np.random.Generator, n: int) -> pa.Array:
@@ -394,13 +397,11 @@ def _emails(
         has_domain, _weighted(rng, (78, 12, 7, 3), n), _weighted(rng, (0, 60, 30, 10), n)
     )
     digits = _where(rng.random(n) < 0.4, _number(rng.integers(1, 99, n)), "")
-    free = _cat(
-        dotted, digits, "@", _take(vocab.FREE_MAIL, rng.integers(0, len(vocab.FREE_MAIL), n))
-    )
+    free = _cat(dotted, digits, "@", _any(rng, vocab.FREE_MAIL, n))
     invalid = _where(
         rng.random(n) < 0.4,
         _cat(dotted, "@"),
-        _take(vocab.INVALID_EMAILS, rng.integers(0, len(vocab.INVALID_EMAILS), n)),
+        _any(rng, vocab.INVALID_EMAILS, n),
     )
     email = pc.choose(
         pa.array(kind.astype(np.int8)), _cat(local, "@", domains), free, _const("", n), invalid
@@ -445,12 +446,7 @@ def _contact_columns(
     deleted: np.ndarray,
 ) -> dict[str, pa.Array]:
     n = len(created)
-    street = _cat(
-        _number(rng.integers(1, 9999, n)),
-        " ",
-        _take(vocab.STREETS, rng.integers(0, len(vocab.STREETS), n)),
-        _where(rng.random(n) < 0.2, _cat("\nFloor ", _number(rng.integers(2, 40, n))), ""),
-    )
+    street = _street(rng, n, "Floor", share=0.2, units=(2, 40))
     return {
         "Id": ids,
         "AccountId": account_ids,
@@ -467,9 +463,7 @@ def _contact_columns(
         "MailingCity": _const("", n),
         "OwnerId": owners,
         "IsDeleted": _flag(deleted),
-        "CreatedDate": _ts(created),
-        "LastModifiedDate": _ts(modified),
-        "SystemModstamp": _ts(stamp),
+        **_stamps(created, modified, stamp),
     }
 
 
@@ -507,12 +501,7 @@ def _pick_sources(
     cand = np.flatnonzero(trigger)
     order = np.lexsort((rng.random(len(cand)), acc_idx[cand]))
     cand = cand[order]
-    acc = acc_idx[cand]
-    if len(cand) == 0:
-        return cand
-    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
-    rank = np.arange(len(cand)) - np.repeat(starts, np.diff(np.r_[starts, len(cand)]))
-    return np.sort(cand[rank < cap])
+    return np.sort(cand[_group_rank(acc_idx[cand]) < cap])
 
 
 def _stage_paths(
@@ -636,7 +625,7 @@ def _opportunities(
         "Name": _cat(
             _take(acc.name, account),
             " - ",
-            _take(vocab.OPPORTUNITY_PRODUCTS, rng.integers(0, len(vocab.OPPORTUNITY_PRODUCTS), n)),
+            _any(rng, vocab.OPPORTUNITY_PRODUCTS, n),
         ),
         "StageName": _take(stage_names, current),
         "StageSortOrder": _take([str(s[1]) for s in vocab.STAGES], current),
@@ -646,10 +635,7 @@ def _opportunities(
         "CloseDate": close,
         "IsClosed": _take(["1" if s[3] else "0" for s in vocab.STAGES], current),
         "IsWon": _take(["1" if s[4] else "0" for s in vocab.STAGES], current),
-        "Type": _take(
-            [t for t, _ in vocab.OPPORTUNITY_TYPES],
-            _weighted(rng, [w for _, w in vocab.OPPORTUNITY_TYPES], n),
-        ),
+        "Type": _pick(rng, vocab.OPPORTUNITY_TYPES, n),
         "HasOpenActivity": _flag(~closed & (rng.random(n) < 0.4)),
         "LeadSource": _take(contacts.people.lead_source, source),
         "Description": notes[0],
@@ -660,9 +646,7 @@ def _opportunities(
         "LastStageChangeDate": _ts(last_change),
         "OwnerId": owner,
         "IsDeleted": _flag(deleted),
-        "CreatedDate": _ts(created),
-        "LastModifiedDate": _ts(modified),
-        "SystemModstamp": _ts(stamp),
+        **_stamps(created, modified, stamp),
     }
     return _Opportunities(
         columns=columns,
@@ -713,10 +697,10 @@ def _opportunity_notes(
 
     positive = _positive_notes(rng, contacts=contacts, source=source, acc=acc, account=account)
     late = rng.integers(0, len(vocab.LATE_LOSS), n)
-    won = _take(vocab.WON_NOTES, rng.integers(0, len(vocab.WON_NOTES), n))
+    won = _any(rng, vocab.WON_NOTES, n)
     description = pc.choose(
         pa.array(outcome.astype(np.int8)),
-        _take(vocab.OPEN_EARLY, rng.integers(0, len(vocab.OPEN_EARLY), n)),
+        _any(rng, vocab.OPEN_EARLY, n),
         early_desc,
         positive,
         _cat(positive, " ", won),
@@ -724,9 +708,9 @@ def _opportunity_notes(
     )
     next_step = pc.choose(
         pa.array(outcome.astype(np.int8)),
-        _take(vocab.OPEN_EARLY_NEXT, rng.integers(0, len(vocab.OPEN_EARLY_NEXT), n)),
+        _any(rng, vocab.OPEN_EARLY_NEXT, n),
         _const("", n),
-        _take(vocab.PROGRESS_NEXT, rng.integers(0, len(vocab.PROGRESS_NEXT), n)),
+        _any(rng, vocab.PROGRESS_NEXT, n),
         _const("", n),
         _const("", n),
     )
@@ -758,7 +742,7 @@ def _positive_notes(
     lead = _where(
         has_uc,
         uc_notes.take(uc_notes.draw(rng, uc)),
-        _take(vocab.GENERIC_FIT, rng.integers(0, len(vocab.GENERIC_FIT), n)),
+        _any(rng, vocab.GENERIC_FIT, n),
     )
     budget = _where(rng.random(n) < 0.4, "; budget confirmed", "")
     senior = contacts.people.seniority[source] >= 2
@@ -915,9 +899,7 @@ def _contact_roles(
         "ContactId": _take(contacts.ids, contact_idx),
         "Role": _take([r for r, _ in vocab.PRIMARY_ROLES] + list(vocab.OTHER_ROLES), role),
         "IsPrimary": _flag(is_primary),
-        "CreatedDate": _ts(created),
-        "LastModifiedDate": _ts(modified),
-        "SystemModstamp": _ts(stamp),
+        **_stamps(created, modified, stamp),
         "IsDeleted": _flag(opps.deleted[opp_idx]),
     }
 
@@ -1015,9 +997,7 @@ def _leads(
         Phone=_phones(rng, m),
         Rating=_take(("", "Hot", "Warm", "Cold"), rng.integers(0, 4, m)),
         IsDeleted=_flag(deleted),
-        CreatedDate=_ts(created),
-        LastModifiedDate=_ts(modified),
-        SystemModstamp=_ts(stamp),
+        **_stamps(created, modified, stamp),
     )
     return columns
 
@@ -1035,9 +1015,7 @@ def _stage_columns(end: int) -> dict[str, pa.Array]:
         "DefaultProbability": _strings([str(s[2]) for s in vocab.STAGES]),
         "ForecastCategoryName": _strings([s[5] for s in vocab.STAGES]),
         "Description": _const("", len(vocab.STAGES)),
-        "CreatedDate": _ts(created),
-        "LastModifiedDate": _ts(created),
-        "SystemModstamp": _ts(created),
+        **_stamps(created, created, created),
     }
 
 

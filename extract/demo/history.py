@@ -47,9 +47,11 @@ import pyarrow.compute as pc
 from extract.demo import vocabulary as vocab
 from extract.demo.arrays import (
     DAY,
+    _any,
     _cat,
     _const,
     _flag,
+    _group_rank,
     _number,
     _strings,
     _take,
@@ -180,14 +182,6 @@ def _scatter(base: pa.Array, idx: np.ndarray, values: pa.Array) -> pa.Array:
 
 def _keep(values: pa.Array, mask: np.ndarray) -> pa.Array:
     return values.filter(pa.array(np.asarray(mask, dtype=bool)))
-
-
-def _group_rank(keys: np.ndarray) -> np.ndarray:
-    """Position of each row within its run of equal (sorted) keys: 0, 1, ..."""
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
 
 
 def _month_names(at: np.ndarray) -> pa.Array:
@@ -368,7 +362,7 @@ def _change(
     if name == "Name":
         old = _take(acc.name, idx)
         stem = pc.replace_substring_regex(old, r"( Inc\.| LLC| Ltd| GmbH| Corp\.| Co\.)$", "")
-        new = _cat(stem, _take(vocab.NEW_SUFFIXES, rng.integers(0, len(vocab.NEW_SUFFIXES), k)))
+        new = _cat(stem, _any(rng, vocab.NEW_SUFFIXES, k))
         new = _where(np.asarray(pc.equal(new, old)), _cat(stem, " Group"), new)
         return dataclasses.replace(acc, name=_scatter(acc.name, idx, new))
     if name == "Website":
@@ -395,15 +389,15 @@ def _change(
     )
     uc_notes = [note for row in vocab.USE_CASES for note in row[3]]
     hot_story = _cat(
-        _take(vocab.PROGRESS_STORY, rng.integers(0, len(vocab.PROGRESS_STORY), k)),
-        _take(uc_notes, rng.integers(0, len(uc_notes), k)),
+        _any(rng, vocab.PROGRESS_STORY, k),
+        _any(rng, uc_notes, k),
         ". ",
         base,
     )
     neutral = _where(
         blank,
         base,
-        _cat(old, " ", _take(vocab.NEUTRAL_NOTES, rng.integers(0, len(vocab.NEUTRAL_NOTES), k))),
+        _cat(old, " ", _any(rng, vocab.NEUTRAL_NOTES, k)),
     )
     story = s == 0
     new = _where(won[idx] & story, won_story, _where(hot & story, hot_story, neutral))
@@ -446,8 +440,8 @@ def contact_edits(
     k = len(retitled)
     at = created[retitled] + 600 + (rng.random(k) * span[retitled]).astype(np.int64)
     old = _take(title, retitled)
-    senior = _take(_SENIOR_TITLES, rng.integers(0, len(_SENIOR_TITLES), k))
-    anyone = _take(vocab.ALL_TITLES, rng.integers(0, len(vocab.ALL_TITLES), k))
+    senior = _any(rng, _SENIOR_TITLES, k)
+    anyone = _any(rng, vocab.ALL_TITLES, k)
     new = _where(promoted[retitled], senior, anyone)
     new = _where(np.asarray(pc.equal(new, old)), _cat(old, " (acting)"), new)
     tracked = at >= end - TITLE_TRACKED_DAYS * DAY
@@ -503,8 +497,8 @@ def opportunity_changes(
 
     # NextStep: an early step at creation, a progress step at the first stage change, the
     # current value at the last one (rows only where the value changed).
-    early = _take(vocab.OPEN_EARLY_NEXT, rng.integers(0, len(vocab.OPEN_EARLY_NEXT), n))
-    middle = _take(vocab.PROGRESS_NEXT, rng.integers(0, len(vocab.PROGRESS_NEXT), n))
+    early = _any(rng, vocab.OPEN_EARLY_NEXT, n)
+    middle = _any(rng, vocab.PROGRESS_NEXT, n)
     two = np.flatnonzero(written & moved & (first_move < last))
     one = np.flatnonzero(written & moved & (first_move == last))
     still = np.flatnonzero(written & ~moved & (created < end - DAY) & (rng.random(n) < 0.25))

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from extract.demo import history
 from extract.demo import vocabulary as vocab
 from extract.demo.arrays import (
+    _any,
     _cat,
     _const,
     _rng,
@@ -130,8 +131,8 @@ def _mutated_contacts(
     # A new title from the same vocabulary, never the one the contact already has.
     pool = [t for g in vocab.TITLE_GROUPS for t in g[2] if t]
     old = table["Title"].combine_chunks()
-    pick = _take(pool, rng.integers(0, len(pool), n))
-    other = _take(pool, rng.integers(0, len(pool), n))
+    pick = _any(rng, pool, n)
+    other = _any(rng, pool, n)
     alternative = _where(np.asarray(pc.equal(pick, old)), _cat(other, " (acting)"), pick)
     alternative = _where(np.asarray(pc.equal(alternative, old)), _cat(old, " II"), alternative)
     changes = {
