@@ -73,9 +73,6 @@ from extract.demo.export import ObjectFiles, columns_of
 from extract.demo.generators import (
     NO_ACCOUNT,
     _account_columns,
-    _account_created,
-    _Accounts,
-    _accounts_for,
     _contact_roles,
     _Contacts,
     _contacts,
@@ -83,6 +80,8 @@ from extract.demo.generators import (
     _leads,
     _Opportunities,
     _opportunities,
+    _Shard,
+    _shard,
     _stage_columns,
     _Users,
     _users,
@@ -195,43 +194,11 @@ def _write_shard(
     """Generate ``contacts`` contacts with their accounts, opportunities and leads; append
     every object's rows to ``files`` (ids continue from the rows already there)."""
     first = files.counts.get
-    acc_rng = rng("accounts")
-    acc, acc_idx, c_created = _accounts_for(acc_rng, contacts=contacts, end=end)
-    acc_created = _account_created(acc_rng, acc_idx, c_created, n_acc=len(acc), end=end)
-    order = np.argsort(acc_created, kind="stable")  # ids grow with CreatedDate, as in Salesforce
-    acc, acc_created = acc.take(order), acc_created[order]
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    acc_idx = np.where(acc_idx >= 0, rank[np.maximum(acc_idx, 0)], -1)
-    acc_ids = make_ids("Account", first("Account", 0) + np.arange(len(acc)))
-    # Most accounts belong to an active AE; some still to AEs who have left.
-    acc_owner = np.where(
-        acc_rng.random(len(acc)) < 0.92,
-        users.active_aes[acc_rng.integers(0, len(users.active_aes), len(acc))],
-        users.all_aes[acc_rng.integers(0, len(users.all_aes), len(acc))],
+    shard = _shard(
+        rng("accounts"), contacts=contacts, users=users, end=end, first_id=first("Account", 0)
     )
-    ctc = _contacts(
-        rng("contacts"),
-        acc=acc,
-        acc_idx=acc_idx,
-        created=c_created,
-        acc_ids=acc_ids,
-        acc_owner=acc_owner,
-        users=users,
-        end=end,
-        first_id=first("Contact", 0),
-    )
-    opps = _opportunities(
-        rng("opportunities"),
-        contacts=ctc,
-        acc=acc,
-        acc_ids=acc_ids,
-        acc_owner=acc_owner,
-        acc_created=acc_created,
-        users=users,
-        end=end,
-        first_id=first("Opportunity", 0),
-    )
+    ctc = _contacts(rng("contacts"), shard, first_id=first("Contact", 0))
+    opps = _opportunities(rng("opportunities"), shard, ctc, first_id=first("Opportunity", 0))
     stages, _, valid = opps.paths
     progressed = (valid & (stages >= 1) & (stages != vocab.LOST)).any(axis=1) & ~opps.deleted
     contact_rows, contact_history = _final_contacts(
@@ -248,30 +215,17 @@ def _write_shard(
     del contact_rows, contact_history
     accounts, account_history = _final_accounts(
         rng("account-columns"),
-        acc,
-        ids=acc_ids,
-        owners=_take(users.ids, acc_owner),
-        created=acc_created,
+        shard,
         opps=opps,
         contacts=ctc,
         progressed=progressed,
         edits_rng=rng("account-edits"),
-        end=end,
         first=first("AccountHistory", 0),
     )
     files.write("Account", accounts)
     files.write("AccountHistory", account_history)
     del accounts, account_history
-    leads = _leads(
-        rng("leads"),
-        contacts=ctc,
-        acc=acc,
-        acc_ids=acc_ids,
-        opps=opps,
-        users=users,
-        end=end,
-        first_id=first("Lead", 0),
-    )
+    leads = _leads(rng("leads"), shard, ctc, opps, first_id=first("Lead", 0))
     files.write("Lead", leads)
     del leads
     history_rows, on_ladder, last_history = _history(
@@ -373,16 +327,12 @@ def _final_opportunities(
 
 def _final_accounts(
     rng: np.random.Generator,
-    acc: _Accounts,
+    shard: _Shard,
     *,
-    ids: pa.Array,
-    owners: pa.Array,
-    created: np.ndarray,
     opps: _Opportunities,
     contacts: _Contacts,
     progressed: np.ndarray,
     edits_rng: np.random.Generator,
-    end: int,
     first: int,
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
     """Account rows as they look at the anchor, and their AccountHistory rows.
@@ -390,7 +340,8 @@ def _final_accounts(
     A won deal turns Type into a customer; some accounts were edited after their contacts
     arrived (see ``extract.demo.history``): the rows hold the new values.
     """
-
+    acc, ids, created, end = shard.acc, shard.acc_ids, shard.acc_created, shard.end
+    owners = _take(shard.users.ids, shard.acc_owner)
     n = len(acc)
     linked = contacts.account >= 0
     has_contacts = np.bincount(contacts.account[linked], minlength=n) > 0

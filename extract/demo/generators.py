@@ -548,17 +548,10 @@ def _current(stages: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _opportunities(
-    rng: np.random.Generator,
-    *,
-    contacts: _Contacts,
-    acc: _Accounts,
-    acc_ids: pa.Array,
-    acc_owner: np.ndarray,
-    acc_created: np.ndarray,
-    users: _Users,
-    end: int,
-    first_id: int = 0,
+    rng: np.random.Generator, shard: _Shard, contacts: _Contacts, *, first_id: int = 0
 ) -> _Opportunities:
+    acc, acc_ids, users, end = shard.acc, shard.acc_ids, shard.users, shard.end
+    acc_owner, acc_created = shard.acc_owner, shard.acc_created
     has_acc = contacts.account >= 0
     # Whether an AE opens an opportunity for a contact, and whether it then moves past
     # Prospecting, both follow the contact's hidden fit; the intercepts put ~1/3 of mature
@@ -578,10 +571,11 @@ def _opportunities(
     lag = np.where(via_lead, rng.integers(30, 3600, n), lag)
     created = np.maximum(contacts.created[source] + lag.astype(np.int64), acc_created[account] + 60)
     progress = rng.random(n) < _sigmoid(-0.5 + 1.4 * contacts.fit[source])
-    keep = created <= end
-    order = np.argsort(created[keep], kind="stable")
-    source, account, created = source[keep][order], account[keep][order], created[keep][order]
-    via_lead, progress = via_lead[keep][order], progress[keep][order]
+    rows = np.flatnonzero(created <= end)
+    rows = rows[np.argsort(created[rows], kind="stable")]
+    source, account, created, via_lead, progress = (
+        a[rows] for a in (source, account, created, via_lead, progress)
+    )
     n = len(source)
 
     stages, times, valid = _stage_paths(rng, created, progress, end=end)
@@ -872,19 +866,10 @@ def _contact_roles(
     primary_at[with_roles] += rng.integers(60, 2 * DAY, len(with_roles))
     created = np.maximum(primary_at[opp_idx], contacts.created[contact_idx])
     created = np.where(is_primary, created, created + rng.integers(60, 5 * DAY, len(created)))
-    keep = created <= end
+    rows = np.flatnonzero(created <= end)
+    rows = rows[np.argsort(created[rows], kind="stable")]
     opp_idx, contact_idx, is_primary, created = (
-        opp_idx[keep],
-        contact_idx[keep],
-        is_primary[keep],
-        created[keep],
-    )
-    order = np.argsort(created, kind="stable")
-    opp_idx, contact_idx, is_primary, created = (
-        opp_idx[order],
-        contact_idx[order],
-        is_primary[order],
-        created[order],
+        a[rows] for a in (opp_idx, contact_idx, is_primary, created)
     )
     m = len(created)
     role = np.where(
@@ -909,16 +894,14 @@ def _contact_roles(
 
 def _leads(
     rng: np.random.Generator,
-    *,
+    shard: _Shard,
     contacts: _Contacts,
-    acc: _Accounts,
-    acc_ids: pa.Array,
     opps: _Opportunities,
-    users: _Users,
-    end: int,
+    *,
     first_id: int = 0,
 ) -> dict[str, pa.Array]:
     """Converted leads (pointing at their contact, account and maybe opportunity) and open ones."""
+    acc, acc_ids, users, end = shard.acc, shard.acc_ids, shard.users, shard.end
     n_contacts = len(contacts.created)
     # Converted: every lead-converted opportunity's contact, plus a share of other contacts.
     conv_opp = np.full(n_contacts, -1)
@@ -1019,6 +1002,42 @@ def _stage_columns(end: int) -> dict[str, pa.Array]:
     }
 
 
+@dataclass
+class _Shard:
+    """One shard's accounts (in id order), where its contacts belong, and what every
+    generator of the shard shares."""
+
+    users: _Users
+    end: int
+    acc: _Accounts
+    acc_ids: pa.Array
+    acc_owner: np.ndarray  # user index per account
+    acc_created: np.ndarray
+    contact_account: np.ndarray  # account index per contact (-1: none)
+    contact_created: np.ndarray
+
+
+def _shard(
+    rng: np.random.Generator, *, contacts: int, users: _Users, end: int, first_id: int = 0
+) -> _Shard:
+    """Accounts for ``contacts`` contacts and each contact's account and CreatedDate."""
+    acc, acc_idx, c_created = _accounts_for(rng, contacts=contacts, end=end)
+    acc_created = _account_created(rng, acc_idx, c_created, n_acc=len(acc), end=end)
+    order = np.argsort(acc_created, kind="stable")  # ids grow with CreatedDate, as in Salesforce
+    acc, acc_created = acc.take(order), acc_created[order]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    acc_idx = np.where(acc_idx >= 0, rank[np.maximum(acc_idx, 0)], -1)
+    # Most accounts belong to an active AE; some still to AEs who have left.
+    acc_owner = np.where(
+        rng.random(len(acc)) < 0.92,
+        users.active_aes[rng.integers(0, len(users.active_aes), len(acc))],
+        users.all_aes[rng.integers(0, len(users.all_aes), len(acc))],
+    )
+    acc_ids = make_ids("Account", first_id + np.arange(len(acc)))
+    return _Shard(users, end, acc, acc_ids, acc_owner, acc_created, acc_idx, c_created)
+
+
 def _accounts_for(
     rng: np.random.Generator, *, contacts: int, end: int
 ) -> tuple[_Accounts, np.ndarray, np.ndarray]:
@@ -1048,18 +1067,9 @@ def _account_created(
     return first - lead_in
 
 
-def _contacts(
-    rng: np.random.Generator,
-    *,
-    acc: _Accounts,
-    acc_idx: np.ndarray,
-    created: np.ndarray,
-    acc_ids: pa.Array,
-    acc_owner: np.ndarray,
-    users: _Users,
-    end: int,
-    first_id: int = 0,
-) -> _Contacts:
+def _contacts(rng: np.random.Generator, shard: _Shard, *, first_id: int = 0) -> _Contacts:
+    acc, acc_ids, users, end = shard.acc, shard.acc_ids, shard.users, shard.end
+    acc_idx, created, acc_owner = shard.contact_account, shard.contact_created, shard.acc_owner
     n = len(created)
     safe = np.maximum(acc_idx, 0)
     domains = _where(acc_idx < 0, "", _take(acc.domain, safe))
