@@ -27,7 +27,7 @@ What changes (all before the anchor, the CSVs hold the newest values):
   ``Description`` is rewritten at stage changes (tracked, no values), ``StageName`` changes
   are tracked here too for opportunities with ``OpportunityHistory``, since
   ``STAGE_TRACKED_DAYS`` before the anchor. ``LastStageChangeDate`` equals the newest
-  OpportunityHistory row where there is one (``generate._history`` leaves more deals
+  OpportunityHistory row where there is one (``generators._history`` leaves more deals
   without history among those whose stage moved in the last ten days).
 
 Everything is vectorised (numpy / pyarrow); the few Python loops run over fields and over
