@@ -35,7 +35,7 @@ Accounts rewritten after their deal was won flatter a model that reads the curre
 the values contacts saw when they arrived are the old ones.
 
 An org is generated in shards of at most ``SHARD_CONTACTS`` contacts, each written as soon
-as it is made, so memory does not grow with the org (10,000,000 contacts in about 2.2 GiB).
+as it is made, so memory does not grow with the org (10,000,000 contacts: 2.2 GiB peak RSS).
 
 ``mutate_org`` (``extract.demo.mutate``) changes a generated org in place (new, updated and
 deleted contacts, all stamped ``at``) to test incremental loads.
@@ -137,7 +137,7 @@ OBJECT_FILES: tuple[str, ...] = (
 
 
 #: An org of more contacts is generated in shards of at most this many, one after another,
-#: so memory stays that of one shard whatever the size (10 million contacts fit in 2 GiB).
+#: so memory stays that of one shard whatever the size (10 million contacts: 2.2 GiB peak).
 #: Each shard has its own accounts, contacts, opportunities and leads (ids continue from the
 #: shard before); users and the stage ladder are shared. An org of this size or smaller is
 #: one shard.
@@ -216,7 +216,7 @@ def _write_shard(
         opps=opps,
         progressed=progressed,
         end=end,
-        first=first("ContactHistory", 0),
+        first_id=first("ContactHistory", 0),
     )
     files.write("Contact", contact_rows)
     files.write("ContactHistory", contact_history)
@@ -229,7 +229,7 @@ def _write_shard(
         contacts=ctc,
         progressed=progressed,
         edits_rng=rng("account-edits"),
-        first=first("AccountHistory", 0),
+        first_id=first("AccountHistory", 0),
     )
     files.write("Account", accounts)
     files.write("AccountHistory", account_history)
@@ -250,7 +250,7 @@ def _write_shard(
             on_ladder=on_ladder,
             last_history=last_history,
             end=end,
-            first=first("OpportunityFieldHistory", 0),
+            first_id=first("OpportunityFieldHistory", 0),
         ),
     )
     if money:
@@ -269,7 +269,7 @@ def _final_contacts(
     opps: _Opportunities,
     progressed: np.ndarray,
     end: int,
-    first: int,
+    first_id: int,
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
     """Contact rows (titles and lead sources edited since) and their ContactHistory rows."""
 
@@ -295,7 +295,7 @@ def _final_contacts(
         LastModifiedDate=_ts(modified),
         SystemModstamp=_ts(stamp),
     )
-    return cols, edits.changes.columns("ContactHistory", ctc.ids, deleted, first=first)
+    return cols, edits.changes.columns("ContactHistory", ctc.ids, deleted, first=first_id)
 
 
 def _final_opportunities(
@@ -305,7 +305,7 @@ def _final_opportunities(
     on_ladder: np.ndarray,
     last_history: np.ndarray,
     end: int,
-    first: int,
+    first_id: int,
 ) -> dict[str, pa.Array]:
     """OpportunityFieldHistory rows; LastStageChangeDate and audit fields agree with them."""
 
@@ -331,7 +331,7 @@ def _final_opportunities(
         LastModifiedDate=_ts(modified),
         SystemModstamp=_ts(stamp),
     )
-    return changes.columns("OpportunityFieldHistory", opps.ids, opps.deleted, first=first)
+    return changes.columns("OpportunityFieldHistory", opps.ids, opps.deleted, first=first_id)
 
 
 def _final_accounts(
@@ -342,7 +342,7 @@ def _final_accounts(
     contacts: _Contacts,
     progressed: np.ndarray,
     edits_rng: np.random.Generator,
-    first: int,
+    first_id: int,
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
     """Account rows as they look at the anchor, and their AccountHistory rows.
 
@@ -395,7 +395,7 @@ def _final_accounts(
         account_type=types,
         deleted=deleted,
     )
-    return columns, edits.changes.columns("AccountHistory", ids, deleted, first=first)
+    return columns, edits.changes.columns("AccountHistory", ids, deleted, first=first_id)
 
 
 # -- CLI ----------------------------------------------------------------------------------------
