@@ -30,6 +30,7 @@ def columns_of(object_name: str, *, multi_currency: bool = False) -> list[str]:
 
 
 _WRITE = pacsv.WriteOptions(include_header=True, quoting_style="all_valid", batch_size=8192)
+_APPEND = pacsv.WriteOptions(include_header=False, quoting_style="all_valid", batch_size=8192)
 
 
 def _table(
@@ -47,35 +48,36 @@ def _table(
 
 
 class ObjectFiles:
-    """The CSV files of one org, each written in parts: a file is opened at its object's
-    first part and later parts are appended (a big org is written shard by shard, so no
-    object is ever held whole). Files are written as ``.csv.tmp`` and moved into place when
-    the ``with`` block ends without error; ``counts`` holds the rows written per object."""
+    """The CSV files of one org, each written in parts: the first part of an object creates
+    its file (with the header), later parts are appended (a big org is written shard by
+    shard, so no object is ever held whole). Files are written as ``.csv.tmp`` and moved
+    into place when the ``with`` block ends without error; ``counts`` holds the rows written
+    per object. (Each part goes through ``write_csv`` on its own: a ``CSVWriter`` kept open
+    keeps the last table it wrote in memory.)"""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = Path(out_dir)
         self.counts: dict[str, int] = {}
-        self._writers: dict[str, pacsv.CSVWriter] = {}
 
     def write(
         self, object_name: str, columns: dict[str, pa.Array], *, multi_currency: bool = False
     ) -> None:
         """Append rows to ``<object_name>.csv`` (all values quoted)."""
         table = _table(object_name, columns, multi_currency=multi_currency)
-        if object_name not in self._writers:
-            tmp = self.out_dir / f"{object_name}.csv.tmp"
-            self._writers[object_name] = pacsv.CSVWriter(tmp, table.schema, write_options=_WRITE)
-            self.counts[object_name] = 0
-        self._writers[object_name].write_table(table)
-        self.counts[object_name] += table.num_rows
+        started = object_name in self.counts
+        with pa.OSFile(str(self._tmp(object_name)), "ab" if started else "wb") as sink:
+            pacsv.write_csv(table, sink, write_options=_APPEND if started else _WRITE)
+        self.counts[object_name] = self.counts.get(object_name, 0) + table.num_rows
+
+    def _tmp(self, object_name: str) -> Path:
+        return self.out_dir / f"{object_name}.csv.tmp"
 
     def __enter__(self) -> ObjectFiles:
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        for name, writer in self._writers.items():
-            writer.close()
-            tmp = self.out_dir / f"{name}.csv.tmp"
+        for name in self.counts:
+            tmp = self._tmp(name)
             if exc_type is None:
                 os.replace(tmp, tmp.with_suffix(""))
             else:

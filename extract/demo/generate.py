@@ -220,8 +220,11 @@ def _write_shard(
     )
     files.write("Contact", contact_rows)
     files.write("ContactHistory", contact_history)
-    ctc.columns = {"OwnerId": contact_rows["OwnerId"]}  # all that leads need of them
     del contact_rows, contact_history
+    # Written as soon as nothing later needs them (each object draws from its own stream,
+    # so the order does not change the files): a shard's peak memory is what it holds at once.
+    files.write("Lead", _leads(rng("leads"), shard, ctc, opps, first_id=first("Lead", 0)))
+    ctc.columns, ctc.people = {}, None  # contact text: no longer needed
     accounts, account_history = _final_accounts(
         rng("account-columns"),
         shard,
@@ -234,9 +237,6 @@ def _write_shard(
     files.write("Account", accounts)
     files.write("AccountHistory", account_history)
     del accounts, account_history
-    leads = _leads(rng("leads"), shard, ctc, opps, first_id=first("Lead", 0))
-    files.write("Lead", leads)
-    del leads
     history_rows, on_ladder, last_history = _history(
         rng("history"), opps, end=end, first_id=first("OpportunityHistory", 0)
     )
