@@ -224,7 +224,6 @@ def _write_shard(
     # Written as soon as nothing later needs them (each object draws from its own stream,
     # so the order does not change the files): a shard's peak memory is what it holds at once.
     files.write("Lead", _leads(rng("leads"), shard, ctc, opps, first_id=first("Lead", 0)))
-    ctc.columns, ctc.people = {}, None  # contact text: no longer needed
     accounts, account_history = _final_accounts(
         rng("account-columns"),
         shard,
