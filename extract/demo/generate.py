@@ -208,34 +208,19 @@ def _write_shard(
     )
     ctc = _contacts(rng("contacts"), shard, first_id=first("Contact", 0))
     opps = _opportunities(rng("opportunities"), shard, ctc, first_id=first("Opportunity", 0))
-    stages, _, valid = opps.paths
-    progressed = (valid & (stages >= 1) & (stages != vocab.LOST)).any(axis=1) & ~opps.deleted
-    contact_rows, contact_history = _final_contacts(
-        rng("contact-edits"),
-        ctc,
-        opps=opps,
-        progressed=progressed,
-        end=end,
-        first_id=first("ContactHistory", 0),
+    rows, changes = _final_contacts(
+        rng("contact-edits"), shard, ctc, opps, first("ContactHistory", 0)
     )
-    files.write("Contact", contact_rows)
-    files.write("ContactHistory", contact_history)
-    del contact_rows, contact_history
+    files.write("Contact", rows)
+    files.write("ContactHistory", changes)
     # Written as soon as nothing later needs them (each object draws from its own stream,
     # so the order does not change the files): a shard's peak memory is what it holds at once.
     files.write("Lead", _leads(rng("leads"), shard, ctc, opps, first_id=first("Lead", 0)))
-    accounts, account_history = _final_accounts(
-        rng("account-columns"),
-        shard,
-        opps=opps,
-        contacts=ctc,
-        progressed=progressed,
-        edits_rng=rng("account-edits"),
-        first_id=first("AccountHistory", 0),
-    )
-    files.write("Account", accounts)
-    files.write("AccountHistory", account_history)
-    del accounts, account_history
+    rngs = (rng("account-columns"), rng("account-edits"))
+    rows, changes = _final_accounts(rngs, shard, ctc, opps, first("AccountHistory", 0))
+    files.write("Account", rows)
+    files.write("AccountHistory", changes)
+    del rows, changes
     history_rows, on_ladder, last_history = _history(
         rng("history"), opps, end=end, first_id=first("OpportunityHistory", 0)
     )
@@ -261,16 +246,17 @@ def _write_shard(
     files.write("OpportunityContactRole", roles)
 
 
+def _progressed(opps: _Opportunities) -> np.ndarray:
+    """Opportunities beyond Prospecting by the anchor (deleted ones not)."""
+    stages, _, valid = opps.paths
+    return (valid & (stages >= 1) & (stages != vocab.LOST)).any(axis=1) & ~opps.deleted
+
+
 def _final_contacts(
-    rng: np.random.Generator,
-    ctc: _Contacts,
-    *,
-    opps: _Opportunities,
-    progressed: np.ndarray,
-    end: int,
-    first_id: int,
+    rng: np.random.Generator, shard: _Shard, ctc: _Contacts, opps: _Opportunities, first_id: int
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
     """Contact rows (titles and lead sources edited since) and their ContactHistory rows."""
+    end, progressed = shard.end, _progressed(opps)
 
     promoted = np.zeros(len(ctc.created), dtype=bool)
     promoted[opps.source[progressed]] = True
@@ -334,20 +320,20 @@ def _final_opportunities(
 
 
 def _final_accounts(
-    rng: np.random.Generator,
+    rngs: tuple[np.random.Generator, np.random.Generator],
     shard: _Shard,
-    *,
-    opps: _Opportunities,
     contacts: _Contacts,
-    progressed: np.ndarray,
-    edits_rng: np.random.Generator,
+    opps: _Opportunities,
     first_id: int,
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
-    """Account rows as they look at the anchor, and their AccountHistory rows.
+    """Account rows as they look at the anchor, and their AccountHistory rows (``rngs``: for
+    the rows, for the edits).
 
     A won deal turns Type into a customer; some accounts were edited after their contacts
     arrived (see ``extract.demo.history``): the rows hold the new values.
     """
+    rng, edits_rng = rngs
+    progressed = _progressed(opps)
     acc, ids, created, end = shard.acc, shard.acc_ids, shard.acc_created, shard.end
     owners = _take(shard.users.ids, shard.acc_owner)
     n = len(acc)
