@@ -35,7 +35,7 @@ Accounts rewritten after their deal was won flatter a model that reads the curre
 the values contacts saw when they arrived are the old ones.
 
 An org is generated in shards of at most ``SHARD_CONTACTS`` contacts, each written as soon
-as it is made, so memory does not grow with the org (10,000,000 contacts: 2.2 GiB peak RSS).
+as it is made, so memory does not grow with the org (10,000,000 contacts: 1.4 GiB peak RSS).
 
 ``mutate_org`` (``extract.demo.mutate``) changes a generated org in place (new, updated and
 deleted contacts, all stamped ``at``) to test incremental loads.
@@ -137,7 +137,7 @@ OBJECT_FILES: tuple[str, ...] = (
 
 
 #: An org of more contacts is generated in shards of at most this many, one after another,
-#: so memory stays that of one shard whatever the size (10 million contacts: 2.2 GiB peak).
+#: so memory stays that of one shard whatever the size (10 million contacts: 1.4 GiB peak RSS).
 #: Each shard has its own accounts, contacts, opportunities and leads (ids continue from the
 #: shard before); users and the stage ladder are shared. An org of this size or smaller is
 #: one shard.
