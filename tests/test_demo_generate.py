@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import math
@@ -78,6 +79,19 @@ def test_same_arguments_give_identical_bytes(tmp_path: Path) -> None:
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (
             tmp_path / "b" / f"{name}.csv"
         ).read_bytes(), name
+
+
+def test_the_org_is_the_one_generated_before(tmp_path: Path) -> None:
+    """The files of a small org are pinned: refactoring the generator must not change what
+    it writes (the verdicts on the demo org would move). An intended change updates this
+    digest, and GENERATOR_VERSION when cached orgs must be made again."""
+    generate_org(tmp_path, contacts=300, seed=5, anchor=ANCHOR)
+    digest = hashlib.sha256()
+    for name in OBJECT_FILES:
+        digest.update((tmp_path / f"{name}.csv").read_bytes())
+    assert digest.hexdigest() == (
+        "6bf9add0883ebd958f880e3ef7923249ecc583ae8867666d361d78bb4e343e01"
+    )
 
 
 def test_another_seed_or_anchor_gives_another_org(tmp_path: Path) -> None:
