@@ -22,19 +22,11 @@ from typing import Any
 
 import duckdb
 
-from extract.salesforce.objects import OBJECTS, column_name
+from extract.salesforce.arrow import arrow_schema
+from extract.salesforce.objects import OBJECTS
 from scoring.warehouse import COLUMNS as SCORING_COLUMNS
 
 RAW = "raw_salesforce"
-SQL_TYPES = {
-    "id": "varchar",
-    "string": "varchar",
-    "bool": "boolean",
-    "int": "bigint",
-    "double": "double",
-    "date": "date",
-    "datetime": "timestamp with time zone",
-}
 EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
 
 # The scoring step's own output contract (the dbt source scoring.qualifications).
@@ -60,9 +52,12 @@ DEFAULT_LADDER = [
 
 def raw_columns(object_name: str) -> dict[str, str]:
     """Raw column name -> DuckDB type of one object's table, as dlt would create it."""
-    sobject = OBJECTS[object_name]
-    fields = sobject.all_fields(EXTRA_FIELDS.get(object_name, []))
-    columns = {column_name(name): SQL_TYPES[kind] for name, kind in fields.items()}
+    schema = arrow_schema(OBJECTS[object_name], EXTRA_FIELDS.get(object_name, []))
+    # DuckDB's own reading of the Arrow schema the extract stage loads, as dlt creates it.
+    empty = duckdb.from_arrow(schema.empty_table())
+    columns = {
+        name: str(kind).lower() for name, kind in zip(empty.columns, empty.types, strict=True)
+    }
     columns["_dlt_load_id"] = "varchar"
     columns["_dlt_id"] = "varchar"
     return columns
