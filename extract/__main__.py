@@ -16,13 +16,12 @@ from extract.logs import Redactor, setup_logging
 from extract.pipeline import (
     ExtractResult,
     choose_org,
-    parquet_dir,
     run_extract,
     target,
-    warehouse_path,
 )
 from plumbing.failures import check_warehouse_path, fail
 from plumbing.runlock import hold
+from plumbing.warehouse import default_db, parquet_dir
 
 log = logging.getLogger("extract")
 
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
 
-    db = warehouse_path()
+    db = default_db()
     log_file = db.parent / "logs" / "extract.log"
     redactor = None
     try:

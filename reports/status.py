@@ -34,7 +34,8 @@ from plumbing.runlock import (
     read_holder,
     reading,
 )
-from reports.build import default_db, default_out
+from plumbing.warehouse import default_db
+from reports.build import default_out
 
 
 @dataclass

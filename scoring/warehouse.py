@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from plumbing import warehouse
 from scoring.errors import WarehouseError
 
 SCHEMA = "scoring"
@@ -112,30 +113,15 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "point_in_time_mode",
 )
 
-_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
-
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False, wait: float = 10.0) -> Iterator[Any]:
     """A short-lived DuckDB connection; waits up to ``wait`` s for another process's lock."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if not any(m in str(exc) for m in _LOCK_MARKERS):
-                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                raise WarehouseError(
-                    f"warehouse {path} is locked by another process (DuckDB allows one "
-                    "writer or many readers); wait for it to finish, then rerun"
-                ) from exc
-            time.sleep(0.2)
     try:
-        yield con
-    finally:
-        con.close()
+        with warehouse.connect(path, read_only=read_only, wait=wait) as con:
+            yield con
+    except warehouse.WarehouseOpenError as exc:
+        raise WarehouseError(str(exc)) from exc
 
 
 def ensure_table(con: Any) -> None:
@@ -358,7 +344,7 @@ class Writer:
                 con.execute("set threads = 1")
                 return con
             except duckdb.IOException as exc:
-                if time.monotonic() >= deadline or not any(m in str(exc) for m in _LOCK_MARKERS):
+                if time.monotonic() >= deadline or not warehouse.is_lock_error(exc):
                     raise
                 time.sleep(0.2)
 
