@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 DEFAULT_DB = "data/backtest.duckdb"
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
@@ -55,6 +56,15 @@ def parquet_dir() -> Path:
 def spark_dir() -> Path:
     """dbt's local Spark folder (``BACKTEST_SPARK_DIR``); marts under ``spark-warehouse``."""
     return _path("BACKTEST_SPARK_DIR", "data/spark")
+
+
+def duckdb_types(schema: pa.Schema) -> dict[str, str]:
+    """Column -> DuckDB type of a table created from Arrow data of ``schema`` (as dlt or an
+    insert from Arrow creates it), e.g. ``timestamp with time zone``."""
+    import duckdb
+
+    empty = duckdb.from_arrow(schema.empty_table())
+    return {name: str(kind).lower() for name, kind in zip(empty.columns, empty.types, strict=True)}
 
 
 def is_lock_error(exc: BaseException) -> bool:

@@ -39,33 +39,10 @@ SCHEMA = "scoring"
 TABLE = "qualifications"
 QUALIFICATIONS = f"{SCHEMA}.{TABLE}"
 
-#: The output contract (dbt source ``scoring.qualifications``): column -> DuckDB type.
-COLUMNS: dict[str, str] = {
-    "contact_id": "varchar",
-    "model": "varchar",
-    "model_version": "varchar",
-    "as_of": "date",
-    "scored_at": "timestamp",
-    "domain": "varchar",
-    "domain_source": "varchar",
-    "score": "double",
-    "is_qualified": "boolean",
-    "confidence": "varchar",
-    "industries": "varchar",
-    "use_cases": "varchar",
-    "enterprise_indicators": "varchar",
-    "reasoning": "varchar",
-    "business_signals": "varchar",
-    "status": "varchar",
-    "error": "varchar",
-    "input_point_in_time": "varchar",
-    "inputs_edited_after": "varchar",
-    "point_in_time_mode": "varchar",
-    # Added after the first release: ensure_table adds it to older warehouses.
-    "inputs_truncated": "varchar",
-}
 PRIMARY_KEY = ("contact_id", "model", "model_version", "as_of")
 
+#: The output contract (dbt source ``scoring.qualifications``). ``inputs_truncated`` was added
+#: after the first release: ensure_table adds it to older warehouses.
 ARROW_SCHEMA = pa.schema(
     [
         ("contact_id", pa.string()),
@@ -91,6 +68,8 @@ ARROW_SCHEMA = pa.schema(
         ("inputs_truncated", pa.string()),
     ]
 )
+#: The same contract as DuckDB column types (the qualifications table's DDL).
+COLUMNS: dict[str, str] = warehouse.duckdb_types(ARROW_SCHEMA)
 
 #: The scoring step's input, built by dbt (``make score`` builds it first).
 INPUTS = "marts.contacts_to_score"

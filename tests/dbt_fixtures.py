@@ -24,6 +24,7 @@ import duckdb
 
 from extract.salesforce.arrow import arrow_schema
 from extract.salesforce.objects import OBJECTS
+from plumbing.warehouse import duckdb_types
 from scoring.warehouse import COLUMNS as SCORING_COLUMNS
 
 RAW = "raw_salesforce"
@@ -52,12 +53,8 @@ DEFAULT_LADDER = [
 
 def raw_columns(object_name: str) -> dict[str, str]:
     """Raw column name -> DuckDB type of one object's table, as dlt would create it."""
-    schema = arrow_schema(OBJECTS[object_name], EXTRA_FIELDS.get(object_name, []))
-    # DuckDB's own reading of the Arrow schema the extract stage loads, as dlt creates it.
-    empty = duckdb.from_arrow(schema.empty_table())
-    columns = {
-        name: str(kind).lower() for name, kind in zip(empty.columns, empty.types, strict=True)
-    }
+    # The Arrow schema the extract stage loads, read by DuckDB as dlt creates the table.
+    columns = duckdb_types(arrow_schema(OBJECTS[object_name], EXTRA_FIELDS.get(object_name, [])))
     columns["_dlt_load_id"] = "varchar"
     columns["_dlt_id"] = "varchar"
     return columns
