@@ -40,6 +40,21 @@ def publish(db: Path, stage: str, state: Mapping[str, Any]) -> dict[str, Any]:
     return payload
 
 
+def writer_alive(state: Mapping[str, Any]) -> bool:
+    """Whether the process that wrote ``state`` still runs (True when the file names none:
+    an older file, which cannot tell)."""
+    pid = state.get("pid")
+    if not isinstance(pid, int):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, run by another user
+        return True
+    return True
+
+
 def read(db: Path, stage: str) -> dict[str, Any] | None:
     """The last progress ``stage`` published, or None (none yet, or unreadable)."""
     try:

@@ -17,7 +17,6 @@ A stage whose process is gone (``kill -9``, a crash) is shown as died, with when
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -90,18 +89,6 @@ def take_snapshot(db: Path) -> Snapshot:
     return snap
 
 
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int):
-        return True  # an older progress file without a pid: cannot tell
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _clock(iso: str | None) -> str:
     if not iso:
         return "?"
@@ -113,7 +100,7 @@ def _clock(iso: str | None) -> str:
 
 def _state(progress: dict[str, Any], *, running: str = "running") -> str:
     """running / done / failed, or died (pid, last sign of life) when its process is gone."""
-    if running != "running" or _alive(progress.get("pid")):
+    if running != "running" or progress_files.writer_alive(progress):
         return running
     last = _clock(progress.get("updated_at"))
     return f"died: process {progress['pid']} is gone, last update {last}"

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -167,7 +166,7 @@ def status_update(state: dict[str, Any]) -> str:
     models = max(len(state.get("models") or ()), 1)
     rate = float(state.get("rate") or 0.0) / models  # processed counts (contact, model) pairs
     status = state.get("status")
-    if status == "running" and not _alive(state.get("pid")):
+    if status == "running" and not progress.writer_alive(state):
         status = f"stopped: process {state.get('pid')} is gone; rerun to finish"
         end = updated
     return "\n".join(
@@ -180,15 +179,3 @@ def status_update(state: dict[str, Any]) -> str:
             f"{models} model{'s' if models > 1 else ''} each)",
         ]
     )
-
-
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

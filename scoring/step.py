@@ -27,12 +27,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from plumbing.logs import log_path, setup_logging
+from plumbing.warehouse import parquet_dir
 from scoring.client import Failure, ModelRef, QualificationClient, RetryPolicy
 from scoring.config import Settings
 from scoring.contract import truncate_item
@@ -423,8 +423,8 @@ def run(settings: Settings) -> RunSummary:
     with api_endpoint(settings) as url:
         summary = asyncio.run(_run(settings, url, logger))
     if os.environ.get("BACKTEST_TARGET", "").strip().lower() == "spark":
-        root = Path(os.environ.get("BACKTEST_PARQUET_DIR") or "data/parquet").resolve()
-        logger.info("qualifications copied for Spark to %s", export_parquet(settings.db, root))
+        copied = export_parquet(settings.db, parquet_dir())
+        logger.info("qualifications copied for Spark to %s", copied)
     return summary
 
 

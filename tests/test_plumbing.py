@@ -140,3 +140,12 @@ def test_serving_says_when_the_server_never_comes_up(tmp_path: Path) -> None:
             attempts=2,
         ):
             pass
+
+
+def test_a_progress_file_tells_whether_its_writer_still_runs() -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    assert progress.writer_alive({"pid": os.getpid()})
+    assert not progress.writer_alive({"pid": int(gone.stdout)})
+    assert progress.writer_alive({})  # an older file without a pid cannot tell
