@@ -128,7 +128,7 @@ def _extract(
         log.info("📥 Extracting the %s into %s", choice.label, db)
     progress = ProgressLine(db, org=choice.identity)
     result = run_extract(choice, fresh=args.fresh, progress=progress)
-    progress_files.publish(done=True)
+    progress.publish(done=True)
     return result
 
 
