@@ -61,3 +61,20 @@ def test_staging_models_take_their_columns_from_the_sources_yaml(model: Path) ->
     assert "raw_columns(" in sql or "field_history_staging(" in sql
     # A column list written out by hand ({'id': 'id', ...}) restates the contract.
     assert not re.search(r"'\w+': '(id|string|bool|int|double|date|datetime)'", sql)
+
+
+def test_the_readme_lists_every_object_with_its_fields() -> None:
+    """README "What is loaded" restates the contract for readers: it must not drift."""
+    readme = (STAGING.parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### What is loaded") :]
+    listed: dict[str, set[str]] = {}
+    for row in (line for line in section.splitlines() if "`raw_salesforce." in line):
+        objects, _, fields = (cell.strip() for cell in row.strip("|").split("|"))
+        names = set(re.sub(r"\([^)]*\)", "", fields).replace("/", ",").split(","))
+        for obj in re.findall(r"\b[A-Z]\w+\b", re.sub(r"\([^)]*\)", "", objects)):
+            listed[obj] = {n.strip() for n in names}
+    assert set(listed) == set(OBJECTS)
+    for name, obj in OBJECTS.items():
+        parents = {f"{p}Id" for p in ("Account", "Contact", "Opportunity")}
+        expected = set(obj.fields) | (parents if obj.entity_history_parent else set())
+        assert listed[name] == expected, name
