@@ -61,7 +61,7 @@ DBT := $(abspath $(VENV)/bin/dbt)
 LOCKED := $(abspath $(PY)) -m plumbing.runlock --stage
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)"}
 
-.PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score transform report backtest summary status watch evidence test-evidence docs api clean
+.PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score transform report backtest summary status watch evidence test-evidence docs api sources clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -170,6 +170,9 @@ docs: $(STAMP) ## Generate and serve dbt docs on 127.0.0.1:8081
 
 api: $(STAMP) ## Serve the reference qualification API on 127.0.0.1:8080
 	$(PY) -m scoring.api --host 127.0.0.1 --port 8080
+
+sources: $(STAMP) ## Write dbt's raw-table sources YAML (columns, types) from extract/salesforce/objects.py
+	$(PY) -m extract.salesforce.dbt_sources
 
 clean: ## Remove the warehouse, logs and dbt artifacts (keeps .venv)
 	rm -rf data dbt_project/target dbt_project/logs

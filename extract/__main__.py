@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from extract.errors import ConfigError
-from extract.logs import Redactor, setup_logging
 from extract.pipeline import (
     ExtractResult,
     choose_org,
-    parquet_dir,
     run_extract,
     target,
-    warehouse_path,
 )
+from plumbing import progress as progress_files
 from plumbing.failures import check_warehouse_path, fail
+from plumbing.logs import Redactor, log_path, setup_logging
 from plumbing.runlock import hold
+from plumbing.warehouse import default_db, parquet_dir
 
 log = logging.getLogger("extract")
 
@@ -30,8 +28,8 @@ log = logging.getLogger("extract")
 class ProgressLine:
     """Prints rows per object at most every two seconds and publishes a progress file."""
 
-    def __init__(self, path, *, org: str) -> None:
-        self.path = path
+    def __init__(self, db: Path, *, org: str) -> None:
+        self.db = db
         self.org = org
         self.started = time.monotonic()
         self.last_print = self.started
@@ -50,20 +48,17 @@ class ProgressLine:
             self.publish(done=False)
 
     def publish(self, *, done: bool) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "stage": "extract",
-            "org": self.org,
-            "rows": self.rows,
-            "total": sum(self.rows.values()),
-            "seconds": round(time.monotonic() - self.started, 1),
-            "done": done,
-            "pid": os.getpid(),
-            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload))
-        tmp.replace(self.path)
+        progress_files.publish(
+            self.db,
+            "extract",
+            {
+                "org": self.org,
+                "rows": self.rows,
+                "total": sum(self.rows.values()),
+                "seconds": round(time.monotonic() - self.started, 1),
+                "done": done,
+            },
+        )
 
 
 def demo_contacts(value: str) -> int:
@@ -89,13 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
 
-    db = warehouse_path()
-    log_file = db.parent / "logs" / "extract.log"
+    db = default_db()
+    log_file = log_path(db, "extract")
     redactor = None
     try:
         contacts = demo_contacts(str(args.demo_contacts))
         check_warehouse_path(db)
-        redactor = setup_logging(log_file, verbose=args.verbose)
+        redactor = Redactor()
+        terminal = logging.DEBUG if args.verbose else logging.INFO
+        setup_logging(
+            "extract", log_file, level=logging.DEBUG, terminal=terminal, redactor=redactor
+        )
         with hold(db, "extract"):
             result = _extract(args, db=db, contacts=contacts, redactor=redactor)
     except KeyboardInterrupt:
@@ -127,7 +126,7 @@ def _extract(
         )
     else:
         log.info("📥 Extracting the %s into %s", choice.label, db)
-    progress = ProgressLine(db.parent / "progress" / "extract.json", org=choice.identity)
+    progress = ProgressLine(db, org=choice.identity)
     result = run_extract(choice, fresh=args.fresh, progress=progress)
     progress.publish(done=True)
     return result

@@ -41,12 +41,12 @@ from extract.salesforce.export import find_export_files
 from extract.salesforce.objects import OBJECTS
 from extract.salesforce.source import Interruption, export_source, rest_source
 from plumbing.failures import describe_duckdb_error, describe_os_error
+from plumbing.warehouse import default_db, parquet_dir, parquet_views
 
 log = logging.getLogger("extract")
 
 DATASET = "raw_salesforce"
 DEMO_EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
-DEFAULT_DB = "data/backtest.duckdb"
 
 # Resources run one after another (parents first): a stop leaves whole objects behind it.
 os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
@@ -87,10 +87,6 @@ class ExtractResult:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
-
-
-def warehouse_path() -> Path:
-    return Path(os.environ.get("BACKTEST_DB") or DEFAULT_DB).expanduser().resolve()
 
 
 def _secret(name: str) -> str:
@@ -194,7 +190,7 @@ def demo_org_folder(
     from extract.demo.generate import GENERATOR_VERSION
 
     anchor = anchor or datetime.now(UTC).date()
-    root = warehouse_path().parent / "orgs"
+    root = default_db().parent / "orgs"
     money = f"-{'-'.join(currencies)}" if currencies else ""
     folder = root / f"demo-{contacts}-{seed}-{anchor.isoformat()}{money}"
     # A folder made by an older generator (other objects or fields) is made again.
@@ -291,11 +287,6 @@ def target() -> str:
     return value
 
 
-def parquet_dir() -> Path:
-    """Where the spark target's parquet lands (``BACKTEST_PARQUET_DIR``)."""
-    return Path(os.environ.get("BACKTEST_PARQUET_DIR") or "data/parquet").expanduser().resolve()
-
-
 def make_pipeline(db: Path) -> dlt.Pipeline:
     db.parent.mkdir(parents=True, exist_ok=True)
     if target() == "spark":
@@ -337,7 +328,7 @@ def run_extract(
     backoff_seconds: float = 0.5,
 ) -> ExtractResult:
     """Load ``choice`` into ``raw_salesforce`` of the warehouse; incremental unless fresh."""
-    db = warehouse_path()
+    db = default_db()
     pipeline = make_pipeline(db)
     result = ExtractResult(choice)
     interruption = Interruption()
@@ -467,18 +458,11 @@ def _load(pipeline: dlt.Pipeline, source, *, db: Path, refresh: bool) -> dict[st
 def register_parquet_views(db: Path, root: Path) -> None:
     """Views in the warehouse file over the parquet the spark target wrote, so the scoring
     step, status and the report read the same tables whichever target loaded them."""
+    folders = {obj.table: root / DATASET / obj.table for obj in OBJECTS.values()}
     import duckdb
 
     with duckdb.connect(str(db)) as con:
-        con.execute(f"create schema if not exists {DATASET}")
-        for obj in OBJECTS.values():
-            folder = root / DATASET / obj.table
-            if not any(folder.glob("*.parquet")):
-                continue
-            con.execute(
-                f'create or replace view {DATASET}."{obj.table}" as select * from '
-                f"read_parquet('{folder}/*.parquet', union_by_name = true)"
-            )
+        parquet_views(con, DATASET, folders)
 
 
 def _remember_org(db: Path, identity: str) -> None:

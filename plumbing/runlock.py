@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from plumbing.warehouse import default_db
+
 ENV = "BACKTEST_RUN_LOCK"
 #: How long a stage retries while only status readers hold the lock (they hold it for ms).
 READER_GRACE_SECONDS = 15.0
@@ -59,11 +61,6 @@ def lock_path(db: Path) -> Path:
 
 def _want_path(db: Path) -> Path:
     return db.with_name(db.name + ".lock.want")
-
-
-def default_db() -> Path:
-    """``BACKTEST_DB`` (the Makefile exports it), else ``data/backtest.duckdb``."""
-    return Path(os.environ.get("BACKTEST_DB") or "data/backtest.duckdb").expanduser().resolve()
 
 
 def wait_seconds() -> float:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from plumbing.failures import check_warehouse_path, fail
 from plumbing.runlock import hold
-from reports.build import build_report, default_db
+from plumbing.warehouse import default_db
+from reports.build import build_report
 from reports.errors import ReportError
 
 

@@ -16,8 +16,6 @@ from reports.data import ReportData, generated_at, load
 from reports.html import Safe
 from reports.page import document
 
-DEFAULT_DB = Path("data/backtest.duckdb")
-
 TOC = (
     ("verdict", "Verdict"),
     ("how-to-read", "How to read this"),
@@ -34,11 +32,6 @@ TOC = (
     ("review", "Review list"),
     ("quality", "Data quality"),
 )
-
-
-def default_db() -> Path:
-    """The warehouse: env ``BACKTEST_DB``, else ``data/backtest.duckdb``."""
-    return Path(os.environ.get("BACKTEST_DB") or DEFAULT_DB).expanduser()
 
 
 def default_out(db: Path) -> Path:

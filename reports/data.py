@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from plumbing import warehouse
 from reports.charts import BASELINE_COLOR, MODEL_COLORS
 from reports.errors import MartsMissingError, WarehouseLockedError, WarehouseMissingError
 
@@ -44,8 +42,6 @@ MARTS = (
 )
 #: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
 DEFAULT_BASELINE = "demographic"
-
-_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
 
 
 @dataclass
@@ -138,24 +134,13 @@ def connect(db: Path, *, wait: float = 10.0) -> Iterator[Any]:
     """A read-only DuckDB connection; waits up to ``wait`` s while a stage holds the file."""
     if not db.exists():
         raise WarehouseMissingError(f"warehouse {db} does not exist: run `make backtest` first")
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            con = duckdb.connect(str(db), read_only=True)
-            break
-        except duckdb.IOException as exc:
-            if not any(marker in str(exc) for marker in _LOCK_MARKERS):
-                raise WarehouseMissingError(f"cannot open warehouse {db}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                raise WarehouseLockedError(
-                    f"warehouse {db} is being written by another process (DuckDB allows one "
-                    "writer or many readers); rerun when that stage has finished"
-                ) from exc
-            time.sleep(0.2)
     try:
-        yield con
-    finally:
-        con.close()
+        with warehouse.connect(db, read_only=True, wait=wait) as con:
+            yield con
+    except warehouse.WarehouseLockedError as exc:
+        raise WarehouseLockedError(str(exc)) from exc
+    except warehouse.WarehouseOpenError as exc:
+        raise WarehouseMissingError(str(exc)) from exc
 
 
 #: Misses shown per model and kind in the review list (the rest: one query away, said so).

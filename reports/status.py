@@ -17,8 +17,6 @@ A stage whose process is gone (``kill -9``, a crash) is shown as died, with when
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from plumbing import progress as progress_files
 from plumbing.runlock import (
     describe_holder,
     inside_run,
@@ -34,7 +33,8 @@ from plumbing.runlock import (
     read_holder,
     reading,
 )
-from reports.build import default_db, default_out
+from plumbing.warehouse import default_db
+from reports.build import default_out
 
 
 @dataclass
@@ -53,17 +53,6 @@ class Snapshot:
     quality: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_progress(db: Path) -> dict[str, dict[str, Any]]:
-    """The progress files of each stage (extract, score, transform), if present."""
-    out: dict[str, dict[str, Any]] = {}
-    for path in sorted((db.parent / "progress").glob("*.json")):
-        try:
-            out[path.stem] = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue  # being rewritten right now; the next status shows it
-    return out
-
-
 def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
@@ -74,7 +63,7 @@ def take_snapshot(db: Path) -> Snapshot:
     """Progress files plus, when the warehouse is free, the summary marts (read-only)."""
     import duckdb
 
-    snap = Snapshot(db, progress=read_progress(db))
+    snap = Snapshot(db, progress=progress_files.read_all(db))
     if not inside_run(db):  # the verdict at the end of a run need not name the run
         snap.holder, snap.running = read_holder(db), is_held(db)
     if not db.exists():
@@ -100,18 +89,6 @@ def take_snapshot(db: Path) -> Snapshot:
     return snap
 
 
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int):
-        return True  # an older progress file without a pid: cannot tell
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _clock(iso: str | None) -> str:
     if not iso:
         return "?"
@@ -123,7 +100,7 @@ def _clock(iso: str | None) -> str:
 
 def _state(progress: dict[str, Any], *, running: str = "running") -> str:
     """running / done / failed, or died (pid, last sign of life) when its process is gone."""
-    if running != "running" or _alive(progress.get("pid")):
+    if running != "running" or progress_files.writer_alive(progress):
         return running
     last = _clock(progress.get("updated_at"))
     return f"died: process {progress['pid']} is gone, last update {last}"
@@ -329,14 +306,7 @@ def _signed(value: float | None, *, pct: bool = False) -> str:
 
 def record_transform(db: Path, seconds: float) -> None:
     """Publish how long dbt build took, for the analysis rate."""
-    path = db.parent / "progress" / "transform.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "stage": "transform",
-        "seconds": round(seconds, 2),
-        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    path.write_text(json.dumps(payload))
+    progress_files.publish(db, "transform", {"seconds": round(seconds, 2)})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from plumbing import progress
 from plumbing.failures import check_warehouse_path, fail
+from plumbing.logs import Redactor, log_path
 from plumbing.runlock import hold
 from scoring.config import Settings, build_parser, settings_from
 from scoring.errors import ScoringError
-from scoring.progress import log_path, read_progress, status_update
+from scoring.progress import status_update
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the CLI edge: one line here, the traceback in score.log
         db = settings.db.resolve() if settings else None
-        logs = log_path(db) if db else None
+        logs = log_path(db, "score") if db else None
         line, code = fail(exc, stage="scoring", log_file=logs, db=db)
         print(_redact(line, settings), file=sys.stderr)
         return code
@@ -56,14 +58,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _redact(text: str, settings: Settings | None) -> str:
     """The line without any API credential in it (a server may echo what it was sent)."""
-    for secret in settings.auth.secrets if settings else []:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    return Redactor(settings.auth.secrets if settings else ()).redact(text)
 
 
 def _status(db: Path) -> int:
-    state = read_progress(db)
+    state = progress.read(db, "score")
     if state is None:
         print(f"no scoring run has published progress for {db}")
         return 1

@@ -26,10 +26,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from plumbing.warehouse import DEFAULT_DB, default_db
 from scoring.auth import ApiAuth, load_api_auth
 from scoring.errors import ConfigError
 
-DEFAULT_DB = "data/backtest.duckdb"
 DEFAULT_MODELS = ("business_context", "demographic")
 
 
@@ -135,7 +135,7 @@ def settings_from(args: argparse.Namespace, env: Mapping[str, str] | None = None
     if api_url and not api_url.startswith(("http://", "https://")):
         raise ConfigError(f"API_URL must start with http:// or https://, got {api_url!r}")
     return Settings(
-        db=Path(pick(args.db, "BACKTEST_DB", DEFAULT_DB)).expanduser(),
+        db=Path(args.db).expanduser() if args.db is not None else default_db(env),
         as_of=parse_as_of(args.as_of if args.as_of is not None else env.get("BACKTEST_AS_OF")),
         days=_positive_int("DAYS", pick(args.days, "BACKTEST_DAYS", "30")),
         api_url=api_url,

@@ -2,11 +2,12 @@
 
 - The bar shows processed/total, rate, ETA and qualified-so-far; on a terminal it redraws
   one line, otherwise it prints a plain line every 10 % (or every 15 s).
-- ``<warehouse dir>/progress/score.json`` is rewritten atomically (at most every 0.5 s) with
-  processed, qualified, errors, total, rate, started_at, updated_at (plus status, pid,
-  as_of, days, models, db), so a second process can show status without opening the DuckDB
-  file (DuckDB allows one writer or many readers). Counts are (contact, model) pairs,
-  also split ``by_model``; ``rate`` is pairs per second (contacts/s = rate / len(models)).
+- ``<warehouse dir>/progress/score.json`` (``plumbing.progress``: stage, pid, updated_at) is
+  rewritten atomically (at most every 0.5 s) with status, processed, qualified, errors,
+  total, rate, started_at (plus as_of, days, models, db), so a second process can show
+  status without opening the DuckDB file (DuckDB allows one writer or many readers).
+  Counts are (contact, model) pairs, also split ``by_model``; ``rate`` is pairs per second
+  (contacts/s = rate / len(models)).
 - ``<warehouse dir>/logs/score.log`` gets the batch lines, the summary and (with ``-v``) the
   per-contact lines, appended.
 """
@@ -14,77 +15,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import logging.handlers
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from scoring.jsonfast import dumps, loads
-
-LOGGER_NAME = "scoring"
-
-
-def progress_path(db_path: Path) -> Path:
-    """Where the progress JSON of the warehouse at ``db_path`` lives."""
-    return db_path.parent / "progress" / "score.json"
-
-
-def log_path(db_path: Path) -> Path:
-    """Where the scoring log of the warehouse at ``db_path`` lives."""
-    return db_path.parent / "logs" / "score.log"
-
-
-def setup_logging(db_path: Path) -> logging.Logger:
-    """The ``scoring`` logger, appending to ``logs/score.log`` beside the warehouse."""
-    logger = logging.getLogger(LOGGER_NAME)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    path = log_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for handler in list(logger.handlers):
-        if getattr(handler, "baseFilename", None) != str(path):
-            logger.removeHandler(handler)
-            handler.close()
-    if not logger.handlers:
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(BufferedLog(handler))
-    return logger
-
-
-class BufferedLog(logging.handlers.MemoryHandler):
-    """Writes log lines in groups: at 200 lines, after 1 s, on a warning, and at exit.
-
-    A flush per line cost half a millisecond here (a tenth of a 100k-contact run's client
-    time at two lines per batch).
-    """
-
-    def __init__(self, target: logging.Handler, *, seconds: float = 1.0) -> None:
-        super().__init__(200, flushLevel=logging.WARNING, target=target, flushOnClose=True)
-        self.seconds = seconds
-        self._last = time.monotonic()
-        self.baseFilename = getattr(target, "baseFilename", None)
-
-    def close(self) -> None:
-        """Flush, then close the file too (MemoryHandler leaves its target open)."""
-        target = self.target
-        super().close()
-        if target is not None:
-            target.close()
-
-    def shouldFlush(self, record: logging.LogRecord) -> bool:
-        now = time.monotonic()
-        if super().shouldFlush(record) or now - self._last >= self.seconds:
-            self._last = now
-            return True
-        return False
-
-
-def _utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+from plumbing import progress
 
 
 def _duration(seconds: float) -> str:
@@ -109,18 +45,17 @@ class Progress:
         self.qualified = 0
         self.errors = 0
         self.by_model: dict[str, dict[str, int]] = {}
-        self.path = progress_path(db_path)
+        self.db_path = db_path
         self.meta = meta or {}
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.tty = enabled and self.stream.isatty()
         self.started = time.monotonic()
-        self.started_at = _utc_now()
+        self.started_at = progress.utc_now()
         self._last_draw = 0.0
         self._last_file = 0.0
         self._next_line_pct = 10
         self._last_line = self.started
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.publish(status="running", force=True)
 
     @property
@@ -208,7 +143,6 @@ class Progress:
             return
         self._last_file = now
         state = {
-            "step": "score",
             "status": status,
             "processed": self.processed,
             "qualified": self.qualified,
@@ -217,22 +151,9 @@ class Progress:
             "total": self.total,
             "rate": round(self.rate, 1),
             "started_at": self.started_at,
-            "updated_at": _utc_now(),
-            "pid": os.getpid(),
             **self.meta,
         }
-        tmp = self.path.with_suffix(f".json.{os.getpid()}.tmp")
-        tmp.write_bytes(dumps(state))
-        os.replace(tmp, self.path)
-
-
-def read_progress(db_path: Path) -> dict[str, Any] | None:
-    """The last published progress of the warehouse at ``db_path``, if any."""
-    path = progress_path(db_path)
-    try:
-        return loads(path.read_bytes())
-    except (FileNotFoundError, ValueError):
-        return None
+        progress.publish(self.db_path, "score", state)
 
 
 def status_update(state: dict[str, Any]) -> str:
@@ -245,7 +166,7 @@ def status_update(state: dict[str, Any]) -> str:
     models = max(len(state.get("models") or ()), 1)
     rate = float(state.get("rate") or 0.0) / models  # processed counts (contact, model) pairs
     status = state.get("status")
-    if status == "running" and not _alive(state.get("pid")):
+    if status == "running" and not progress.writer_alive(state):
         status = f"stopped: process {state.get('pid')} is gone; rerun to finish"
         end = updated
     return "\n".join(
@@ -258,15 +179,3 @@ def status_update(state: dict[str, Any]) -> str:
             f"{models} model{'s' if models > 1 else ''} each)",
         ]
     )
-
-
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

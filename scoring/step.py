@@ -27,18 +27,19 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from plumbing.logs import log_path, setup_logging
+from plumbing.warehouse import parquet_dir
 from scoring.client import Failure, ModelRef, QualificationClient, RetryPolicy
 from scoring.config import Settings
 from scoring.contract import truncate_item
 from scoring.domains import derive_domain
 from scoring.errors import IncompleteRunError, WarehouseError
 from scoring.jsonfast import dumps, dumps_kept
-from scoring.progress import Progress, log_path, setup_logging
+from scoring.progress import Progress
 from scoring.server import reference_api
 from scoring.warehouse import (
     Inputs,
@@ -401,7 +402,7 @@ def api_endpoint(settings: Settings) -> Iterator[str]:
     if settings.api_url:
         yield settings.api_url
         return
-    log_file = log_path(settings.db).with_name("score-api.log")
+    log_file = log_path(settings.db, "score-api")
     with reference_api(log_file=log_file) as url:
         yield url
 
@@ -410,7 +411,7 @@ def run(settings: Settings) -> RunSummary:
     """Run the scoring step (blocking). Raises ScoringError subclasses on failure."""
     if not settings.db.exists():
         raise WarehouseError(f"warehouse {settings.db} does not exist: run `make extract` first")
-    logger = setup_logging(settings.db)
+    logger = setup_logging("scoring", log_path(settings.db, "score"), buffered=True)
     logger.info(
         "scoring run: db=%s as_of=%s days=%s models=%s api=%s",
         settings.db,
@@ -422,8 +423,8 @@ def run(settings: Settings) -> RunSummary:
     with api_endpoint(settings) as url:
         summary = asyncio.run(_run(settings, url, logger))
     if os.environ.get("BACKTEST_TARGET", "").strip().lower() == "spark":
-        root = Path(os.environ.get("BACKTEST_PARQUET_DIR") or "data/parquet").resolve()
-        logger.info("qualifications copied for Spark to %s", export_parquet(settings.db, root))
+        copied = export_parquet(settings.db, parquet_dir())
+        logger.info("qualifications copied for Spark to %s", copied)
     return summary
 
 

@@ -32,39 +32,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from plumbing import warehouse
 from scoring.errors import WarehouseError
 
 SCHEMA = "scoring"
 TABLE = "qualifications"
 QUALIFICATIONS = f"{SCHEMA}.{TABLE}"
 
-#: The output contract (dbt source ``scoring.qualifications``): column -> DuckDB type.
-COLUMNS: dict[str, str] = {
-    "contact_id": "varchar",
-    "model": "varchar",
-    "model_version": "varchar",
-    "as_of": "date",
-    "scored_at": "timestamp",
-    "domain": "varchar",
-    "domain_source": "varchar",
-    "score": "double",
-    "is_qualified": "boolean",
-    "confidence": "varchar",
-    "industries": "varchar",
-    "use_cases": "varchar",
-    "enterprise_indicators": "varchar",
-    "reasoning": "varchar",
-    "business_signals": "varchar",
-    "status": "varchar",
-    "error": "varchar",
-    "input_point_in_time": "varchar",
-    "inputs_edited_after": "varchar",
-    "point_in_time_mode": "varchar",
-    # Added after the first release: ensure_table adds it to older warehouses.
-    "inputs_truncated": "varchar",
-}
 PRIMARY_KEY = ("contact_id", "model", "model_version", "as_of")
 
+#: The output contract (dbt source ``scoring.qualifications``). ``inputs_truncated`` was added
+#: after the first release: ensure_table adds it to older warehouses.
 ARROW_SCHEMA = pa.schema(
     [
         ("contact_id", pa.string()),
@@ -90,6 +68,8 @@ ARROW_SCHEMA = pa.schema(
         ("inputs_truncated", pa.string()),
     ]
 )
+#: The same contract as DuckDB column types (the qualifications table's DDL).
+COLUMNS: dict[str, str] = warehouse.duckdb_types(ARROW_SCHEMA)
 
 #: The scoring step's input, built by dbt (``make score`` builds it first).
 INPUTS = "marts.contacts_to_score"
@@ -112,30 +92,15 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "point_in_time_mode",
 )
 
-_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
-
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False, wait: float = 10.0) -> Iterator[Any]:
     """A short-lived DuckDB connection; waits up to ``wait`` s for another process's lock."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if not any(m in str(exc) for m in _LOCK_MARKERS):
-                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                raise WarehouseError(
-                    f"warehouse {path} is locked by another process (DuckDB allows one "
-                    "writer or many readers); wait for it to finish, then rerun"
-                ) from exc
-            time.sleep(0.2)
     try:
-        yield con
-    finally:
-        con.close()
+        with warehouse.connect(path, read_only=read_only, wait=wait) as con:
+            yield con
+    except warehouse.WarehouseOpenError as exc:
+        raise WarehouseError(str(exc)) from exc
 
 
 def ensure_table(con: Any) -> None:
@@ -358,7 +323,7 @@ class Writer:
                 con.execute("set threads = 1")
                 return con
             except duckdb.IOException as exc:
-                if time.monotonic() >= deadline or not any(m in str(exc) for m in _LOCK_MARKERS):
+                if time.monotonic() >= deadline or not warehouse.is_lock_error(exc):
                     raise
                 time.sleep(0.2)
 

@@ -21,19 +21,12 @@ from typing import Any
 
 import duckdb
 
-from extract.salesforce.objects import OBJECTS, column_name
+from extract.salesforce.arrow import arrow_schema
+from extract.salesforce.objects import OBJECTS
+from plumbing.warehouse import duckdb_types
 from scoring.warehouse import COLUMNS as SCORING_COLUMNS
 
 RAW = "raw_salesforce"
-SQL_TYPES = {
-    "id": "varchar",
-    "string": "varchar",
-    "bool": "boolean",
-    "int": "bigint",
-    "double": "double",
-    "date": "date",
-    "datetime": "timestamp with time zone",
-}
 EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
 
 # The scoring step's own output contract (the dbt source scoring.qualifications).
@@ -59,9 +52,8 @@ DEFAULT_LADDER = [
 
 def raw_columns(object_name: str) -> dict[str, str]:
     """Raw column name -> DuckDB type of one object's table, as dlt would create it."""
-    sobject = OBJECTS[object_name]
-    fields = sobject.all_fields(EXTRA_FIELDS.get(object_name, []))
-    columns = {column_name(name): SQL_TYPES[kind] for name, kind in fields.items()}
+    # The Arrow schema the extract stage loads, read by DuckDB as dlt creates the table.
+    columns = duckdb_types(arrow_schema(OBJECTS[object_name], EXTRA_FIELDS.get(object_name, [])))
     columns["_dlt_load_id"] = "varchar"
     columns["_dlt_id"] = "varchar"
     return columns

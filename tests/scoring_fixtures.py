@@ -27,9 +27,9 @@ from typing import Any
 import duckdb
 import uvicorn
 
+from plumbing.servers import free_port
 from scoring.jsonfast import dumps, loads
 from scoring.models import DEFAULT_MODEL, MODELS
-from scoring.server import free_port
 from tests.stages import build_scoring_inputs
 from tests.synthetic import create_raw_tables, insert_rows
 

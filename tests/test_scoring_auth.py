@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from scoring.server import free_port, reference_api, stop
+from plumbing.servers import free_port, stop
+from scoring.server import reference_api
 from tests.scoring_fixtures import AS_OF, simple_org
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ from typing import Any
 
 import duckdb
 
+from plumbing import progress as progress_files
 from scoring.config import Settings
 from scoring.contract import MAX_LENGTHS
-from scoring.progress import read_progress
 from scoring.server import reference_api
 from scoring.step import run
 from scoring.warehouse import ensure_table
@@ -68,7 +68,7 @@ def test_long_text_is_cut_to_the_contract_and_recorded(tmp_path: Path) -> None:
         assert cut == {"0": "description,title", "1": None, "2": None}
         assert [m.truncated for m in summary.models] == [1, 1]
         assert "1 with inputs truncated" in summary.models[0].line()
-        progress = read_progress(db)
+        progress = progress_files.read(db, "score")
         assert progress is not None and progress["by_model"]["business_context"]["truncated"] == 1
         again = run(settings(db, url))  # a rerun has nothing left to send
         assert again.sent == 0 and len(qualifications(db)) == 6

@@ -18,10 +18,11 @@ import duckdb
 import psutil
 import pytest
 
+from plumbing import progress as progress_files
 from scoring.__main__ import main
 from scoring.config import Settings
 from scoring.errors import ApiUnavailableError, IncompleteRunError, WarehouseError
-from scoring.progress import progress_path, read_progress, status_update
+from scoring.progress import status_update
 from scoring.server import reference_api
 from scoring.step import SENT_FIELDS, check_complete, run
 from tests.scoring_fixtures import (
@@ -335,7 +336,7 @@ def test_kill_9_mid_run_then_resume(tmp_path: Path, api_url: str) -> None:
         deadline = time.monotonic() + 30
         state: dict[str, Any] | None = None
         while time.monotonic() < deadline:
-            state = read_progress(db)
+            state = progress_files.read(db, "score")
             if state and state["pid"] == proc.pid and state["processed"] >= 100:
                 break
             time.sleep(0.05)
@@ -348,7 +349,7 @@ def test_kill_9_mid_run_then_resume(tmp_path: Path, api_url: str) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    assert "stopped: process" in status_update(read_progress(db) or {})
+    assert "stopped: process" in status_update(progress_files.read(db, "score") or {})
     _, alive = psutil.wait_procs(children, timeout=5)  # the API it started follows it
     assert not alive
     partial = count(db)
@@ -381,7 +382,7 @@ def test_versions_are_probed_when_health_lists_names_only(tmp_path: Path) -> Non
 
 
 def test_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
-    from scoring.server import free_port
+    from plumbing.servers import free_port
 
     db = simple_org(tmp_path / "w.duckdb", 2)
     with pytest.raises(ApiUnavailableError, match="qualification API"):
@@ -394,8 +395,8 @@ def test_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
 def test_progress_file_and_log(tmp_path: Path, api_url: str) -> None:
     db = simple_org(tmp_path / "w.duckdb", 7)
     run(settings(db, api_url, batch_size=3))
-    state = json.loads(progress_path(db).read_text())
-    assert progress_path(db) == tmp_path / "progress" / "score.json"
+    state = json.loads((tmp_path / "progress" / "score.json").read_text())
+    assert state["stage"] == "score" and state["pid"] == os.getpid()
     assert state["status"] == "done" and state["processed"] == state["total"] == 14
     assert state["qualified"] >= 1 and state["rate"] > 0
     assert state["models"] == list(MODELS)
@@ -486,5 +487,5 @@ def test_env_and_flags(monkeypatch: Any) -> None:
     s = settings_from(build_parser().parse_args(["--days", "3", "--models", "a,b,a"]), env)
     assert (s.days, s.models) == (3, ("a", "b"))
     s = settings_from(build_parser().parse_args([]), {})
-    assert s.db == Path("data/backtest.duckdb") and s.days == 30
+    assert s.db == Path("data/backtest.duckdb").resolve() and s.days == 30
     assert s.as_of == dt.datetime.now(dt.UTC).date()

@@ -19,6 +19,27 @@
 {%- endmacro %}
 
 {#
+    The columns of the raw table `salesforce.<table>` as the sources YAML declares them:
+    {name: kind}. The YAML's columns are generated from extract/salesforce/objects.py
+    (`make sources`), so this is the extract stage's contract. Before execution (dbt's parse,
+    sqlfluff) the graph is unknown and one stand-in column keeps the SQL well formed.
+#}
+{% macro raw_columns(table) -%}
+    {%- if not execute -%}
+        {{ return({'id': 'id'}) }}
+    {%- endif -%}
+    {%- set node = graph.sources.get('source.' ~ project_name ~ '.salesforce.' ~ table) -%}
+    {%- if node is none or not node.columns -%}
+        {{ exceptions.raise_compiler_error('No columns declared for source salesforce.' ~ table) }}
+    {%- endif -%}
+    {%- set columns = {} -%}
+    {%- for column in node.columns.values() -%}
+        {%- do columns.update({column.name: column.data_type}) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#
     columns: a dict of raw column name -> kind (id, string, bool, int, double, date, datetime).
     Renders a select over the relation with every column cast to its type.
 #}
@@ -119,11 +140,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', source_table), {
-        'id': 'id', parent_column: 'id', 'field': 'string', 'data_type': 'string',
-        'old_value': 'string', 'new_value': 'string', 'created_by_id': 'id',
-        'created_date': 'datetime', 'is_deleted': 'bool', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', source_table), raw_columns(source_table)) }}
 
 ),
 

@@ -211,12 +211,8 @@ def _json_column(values: list[Any], ftype: FieldType) -> pa.Array:
 
 
 # JSON gives booleans, numbers and strings natively; dates/datetimes come as strings.
-ARROWS_FOR_JSON: dict[FieldType, pa.DataType | None] = {
-    "id": pa.string(),
-    "string": pa.string(),
-    "bool": pa.bool_(),
-    "int": pa.int64(),
-    "double": pa.float64(),
+ARROWS_FOR_JSON: dict[FieldType, pa.DataType] = {
+    **ARROW_TYPES,
     "date": pa.string(),
     "datetime": pa.string(),
 }

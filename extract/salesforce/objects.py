@@ -9,14 +9,22 @@ are loaded as text.
 
 Field types: ``id`` and ``string`` are text, ``bool`` boolean, ``int`` bigint, ``double``
 double, ``date`` date, ``datetime`` UTC timestamp.
+
+It is the one description of the raw tables. Everything else derives from it: the Arrow
+schema of each load (``arrow.ARROW_TYPES`` maps a field type to its Arrow type, and DuckDB
+types follow from Arrow's as dlt creates the tables), and dbt's sources YAML, whose columns
+``make sources`` writes from it (``extract.salesforce.dbt_sources``; the staging models read
+their column lists from that YAML, and a test fails while it is stale).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-FieldType = str  # "id" | "string" | "bool" | "int" | "double" | "date" | "datetime"
+FieldType = Literal["id", "string", "bool", "int", "double", "date", "datetime"]
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z\d])([A-Z])")

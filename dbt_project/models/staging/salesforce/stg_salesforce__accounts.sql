@@ -2,13 +2,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'account'), {
-        'id': 'id', 'name': 'string', 'website': 'string', 'industry': 'string',
-        'type': 'string', 'number_of_employees': 'int', 'annual_revenue': 'double',
-        'description': 'string', 'billing_country': 'string', 'owner_id': 'id',
-        'is_deleted': 'bool', 'created_date': 'datetime', 'last_modified_date': 'datetime',
-        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'account'), raw_columns('account')) }}
 
 ),
 

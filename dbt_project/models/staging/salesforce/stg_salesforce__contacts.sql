@@ -2,13 +2,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'contact'), {
-        'id': 'id', 'account_id': 'id', 'first_name': 'string', 'last_name': 'string',
-        'name': 'string', 'email': 'string', 'title': 'string', 'lead_source': 'string',
-        'mailing_country': 'string', 'owner_id': 'id', 'is_deleted': 'bool',
-        'created_date': 'datetime', 'last_modified_date': 'datetime',
-        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'contact'), raw_columns('contact')) }}
 
 ),
 

@@ -3,12 +3,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'currency_type'), {
-        'id': 'id', 'iso_code': 'string', 'conversion_rate': 'double',
-        'decimal_places': 'int', 'is_active': 'bool', 'is_corporate': 'bool',
-        'created_date': 'datetime', 'last_modified_date': 'datetime',
-        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'currency_type'), raw_columns('currency_type')) }}
 
 ),
 

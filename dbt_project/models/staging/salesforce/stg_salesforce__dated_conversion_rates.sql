@@ -3,12 +3,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'dated_conversion_rate'), {
-        'id': 'id', 'iso_code': 'string', 'conversion_rate': 'double',
-        'start_date': 'date', 'next_start_date': 'date',
-        'created_date': 'datetime', 'last_modified_date': 'datetime',
-        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'dated_conversion_rate'), raw_columns('dated_conversion_rate')) }}
 
 ),
 

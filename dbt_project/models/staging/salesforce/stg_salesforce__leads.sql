@@ -2,15 +2,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'lead'), {
-        'id': 'id', 'first_name': 'string', 'last_name': 'string', 'company': 'string',
-        'email': 'string', 'title': 'string', 'industry': 'string', 'lead_source': 'string',
-        'status': 'string', 'is_converted': 'bool', 'converted_date': 'date',
-        'converted_account_id': 'id', 'converted_contact_id': 'id',
-        'converted_opportunity_id': 'id', 'owner_id': 'id', 'is_deleted': 'bool',
-        'created_date': 'datetime', 'last_modified_date': 'datetime',
-        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'lead'), raw_columns('lead')) }}
 
 ),
 

@@ -1,15 +1,6 @@
 {#- The AE reasoning fields (var ae_reasoning_fields) are kept under their raw names; a
     configured field missing from the raw table is null. -#}
-{%- set columns = {
-    'id': 'id', 'account_id': 'id', 'name': 'string', 'stage_name': 'string',
-    'stage_sort_order': 'int', 'amount': 'double', 'probability': 'double',
-    'close_date': 'date', 'is_closed': 'bool', 'is_won': 'bool', 'type': 'string',
-    'lead_source': 'string', 'description': 'string', 'next_step': 'string',
-    'contact_id': 'id', 'last_stage_change_date': 'datetime',
-    'owner_id': 'id', 'is_deleted': 'bool', 'created_date': 'datetime',
-    'last_modified_date': 'datetime', 'system_modstamp': 'datetime',
-    '_dlt_load_id': 'string', 'currency_iso_code': 'string',
-} -%}
+{%- set columns = raw_columns('opportunity') -%}
 {%- set extra_fields = [] -%}
 {%- for field in var('ae_reasoning_fields') if (field | lower) not in columns -%}
     {%- do extra_fields.append(field | lower) -%}

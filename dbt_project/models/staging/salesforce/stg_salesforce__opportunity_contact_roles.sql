@@ -2,12 +2,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'opportunity_contact_role'), {
-        'id': 'id', 'opportunity_id': 'id', 'contact_id': 'id', 'role': 'string',
-        'is_primary': 'bool', 'is_deleted': 'bool', 'created_date': 'datetime',
-        'last_modified_date': 'datetime', 'system_modstamp': 'datetime',
-        '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'opportunity_contact_role'), raw_columns('opportunity_contact_role')) }}
 
 ),
 

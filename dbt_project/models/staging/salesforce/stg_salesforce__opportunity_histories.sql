@@ -2,12 +2,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'opportunity_history'), {
-        'id': 'id', 'opportunity_id': 'id', 'stage_name': 'string', 'amount': 'double',
-        'probability': 'double', 'close_date': 'date', 'created_by_id': 'id',
-        'created_date': 'datetime', 'system_modstamp': 'datetime', 'is_deleted': 'bool',
-        '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'opportunity_history'), raw_columns('opportunity_history')) }}
 
 ),
 

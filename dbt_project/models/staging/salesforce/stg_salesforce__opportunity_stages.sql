@@ -3,13 +3,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'opportunity_stage'), {
-        'id': 'id', 'master_label': 'string', 'sort_order': 'int', 'is_active': 'bool',
-        'is_closed': 'bool', 'is_won': 'bool', 'default_probability': 'double',
-        'forecast_category_name': 'string', 'created_date': 'datetime',
-        'last_modified_date': 'datetime', 'system_modstamp': 'datetime',
-        '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'opportunity_stage'), raw_columns('opportunity_stage')) }}
 
 ),
 

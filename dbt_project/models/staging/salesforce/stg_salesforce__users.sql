@@ -2,12 +2,7 @@ with
 
 source as (
 
-    {{ source_columns(source('salesforce', 'user'), {
-        'id': 'id', 'name': 'string', 'first_name': 'string', 'last_name': 'string',
-        'email': 'string', 'title': 'string', 'department': 'string', 'is_active': 'bool',
-        'created_date': 'datetime', 'last_modified_date': 'datetime',
-        'system_modstamp': 'datetime', '_dlt_load_id': 'string',
-    }) }}
+    {{ source_columns(source('salesforce', 'user'), raw_columns('user')) }}
 
 ),
 
