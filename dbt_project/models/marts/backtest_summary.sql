@@ -70,6 +70,8 @@ counts as (
             as inputs_edited_after_contacts,
         sum(case when is_decided then 1 else 0 end) as decided_contacts,
         sum(case when ae_progressed then 1 else 0 end) as deals_beyond_stage_one,
+        sum(case when not ae_progressed then 1 else 0 end) as decided_not_progressed,
+        avg(qualification_score) as mean_score,
         {{ confusion_counts('outcome') }},
         sum(case when is_pending and is_qualified then 1 else 0 end) as pending_qualified,
         sum(case when is_pending and attributed_opportunities > 0 then 1 else 0 end) as pending_with_opportunity,
@@ -245,6 +247,8 @@ joined as (
             as inputs_edited_after_contacts,
         cast(coalesce(counts.decided_contacts, 0) as {{ dbt.type_bigint() }}) as decided_contacts,
         cast(coalesce(counts.deals_beyond_stage_one, 0) as {{ dbt.type_bigint() }}) as deals_beyond_stage_one,
+        cast(coalesce(counts.decided_not_progressed, 0) as {{ dbt.type_bigint() }}) as decided_not_progressed,
+        cast(counts.mean_score as {{ type_double() }}) as mean_score,
         cast(coalesce(counts.true_positives, 0) as {{ dbt.type_bigint() }}) as true_positives,
         cast(coalesce(counts.false_positives, 0) as {{ dbt.type_bigint() }}) as false_positives,
         cast(coalesce(counts.true_negatives, 0) as {{ dbt.type_bigint() }}) as true_negatives,
@@ -381,6 +385,8 @@ final as (
         false_positive_rate,
         false_negative_rate,
         precision_lift,
+        decided_not_progressed,
+        mean_score,
         roc_auc,
         average_precision,
         brier_score,
@@ -400,7 +406,10 @@ final as (
         pending_youngest_days,
         pending_oldest_days,
         cast(
-            {{ add_days(days_var('maturity_days', 0) ~ ' - pending_youngest_days', as_of_date()) }} as date
+            {{ add_days(
+                'cast(' ~ days_var('maturity_days', 0) ~ ' - pending_youngest_days as integer)',
+                'cast(' ~ as_of_date() ~ ' as timestamp)'
+            ) }} as date
         ) as pending_decided_on,
         fn_won_contacts,
         fn_late_stage_contacts,

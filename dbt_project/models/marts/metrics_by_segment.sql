@@ -1,6 +1,7 @@
 -- The confusion matrix and rates per segment: account industry, the model's industries and
--- use cases (a contact counts in each listed item), confidence, company size band, lead
--- source and AE owner (the contact's owner). Missing values form the segment 'unknown'.
+-- use cases (a contact counts in each listed item), confidence, company size band and class
+-- (the seed's enterprise: 1,000+ employees; small business: under 200), lead source and AE
+-- owner (the contact's owner). Missing values form the segment 'unknown'.
 -- Progression rates carry their Wilson 95% interval; recall_rank_in_type ranks the segments
 -- of a type with at least 10 progressed contacts from the lowest recall up.
 {%- set z = 1.96 %}
@@ -30,6 +31,7 @@ described as (
         outcomes.*,
         contacts.account_industry,
         contacts.company_size_band,
+        contacts.number_of_employees,
         contacts.lead_source,
         contacts.owner_name
 
@@ -101,6 +103,19 @@ segments as (
         described.*,
         'company_size_band' as segment_type,
         described.company_size_band as segment_value
+    from described
+
+    union all
+
+    select
+        described.*,
+        'company_size_class' as segment_type,
+        case
+            when described.number_of_employees >= 1000 then 'enterprise'
+            when described.number_of_employees >= 200 then 'mid_market'
+            when described.number_of_employees is not null then 'small_business'
+            else 'unknown'
+        end as segment_value
     from described
 
     union all
