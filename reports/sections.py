@@ -521,24 +521,18 @@ def _money(row: Row) -> str:
 
 
 def _currency_note(rows: list[Row]) -> str:
-    """Which currency the amounts are in, from the marts (and the amounts without a rate)."""
+    """Which currency the amounts are in, from the marts."""
     corporate = next(
         (r.get("corporate_currency") for r in rows if r.get("corporate_currency")), None
     )
     if corporate is None:
         return "Amounts are in the org's single currency."
-    missing = sum(r.get("kind_amounts_without_rate") or 0 for r in rows if r.get("kind_rank") == 1)
-    note = (
+    return (
         f"Amounts are in the corporate currency, {corporate}: each converted from its "
         "opportunity's currency with Salesforce's rate for its close date "
-        "(DatedConversionRate, else CurrencyType)."
+        "(DatedConversionRate, else CurrencyType); amounts without a rate are left out of "
+        "the sums and ranked last, never mixed in unconverted."
     )
-    if missing:
-        note += (
-            f" {fmt.num(missing)} amounts have no rate to {corporate}: they are left out of "
-            "the sums and ranked last, never mixed in unconverted."
-        )
-    return note
 
 
 def review_row(row: Row) -> list[object]:
@@ -598,6 +592,10 @@ def _miss_summary(rows: list[Row]) -> str:
             unit = f" {corporate}" if corporate else ""
             money = "" if fmt.missing(amount) else f" (amount {fmt.amount(amount)}{unit})"
             parts.append(f"{label.lower()}: {fmt.num(first.get('kind_misses'))}{money}")
+    missing = rows[0].get("model_amounts_without_rate") if rows else None
+    if missing:
+        corporate = rows[0].get("corporate_currency") or "the corporate currency"
+        parts.append(f"{fmt.num(missing)} amounts without a rate to {corporate}")
     return "; ".join(parts) if parts else "no costly miss"
 
 

@@ -88,3 +88,17 @@
         ~ ' * (abs(' ~ only_first ~ ' - ' ~ only_second ~ ') - 1) / ' ~ n ~ ')' -%}
     least(cast(1 as {{ type_double() }}), {{ erfc('sqrt(' ~ chi2 ~ ' / 2.0)') }})
 {%- endmacro %}
+
+{#
+    1, 2, ... over the rows of a partition that meet `condition`, in `order_by` order; null on
+    the others (which neither take a rank nor push one down).
+#}
+{% macro rank_where(condition, partition_by, order_by) -%}
+    case
+        when {{ condition }}
+            then row_number() over (
+                partition by {{ partition_by }}, case when {{ condition }} then 1 else 0 end
+                order by {{ order_by }}
+            )
+    end
+{%- endmacro %}

@@ -183,15 +183,11 @@ recall_ranked as (
 
     select
         *,
-        case
-            when true_positives + false_negatives >= 10
-                then row_number() over (
-                        partition by
-                            model, model_version, segment_type,
-                            case when true_positives + false_negatives >= 10 then 1 else 0 end
-                        order by segment_recall asc, segment_value asc
-                    )
-        end as recall_rank_in_type
+        {{ rank_where(
+            'true_positives + false_negatives >= 10',
+            'model, model_version, segment_type',
+            'segment_recall asc, segment_value asc'
+        ) }} as recall_rank_in_type
 
     from ranked
 

@@ -99,13 +99,9 @@ intervals as (
         *,
         {{ wilson_bound('progressed_contacts', 'decided_contacts', z, 'lower') }} as progression_ci_low,
         {{ wilson_bound('progressed_contacts', 'decided_contacts', z, 'upper') }} as progression_ci_high,
-        case
-            when decided_contacts > 0
-                then row_number() over (
-                        partition by model, model_version, case when decided_contacts > 0 then 1 else 0 end
-                        order by lift desc nulls last, signal asc, polarity asc
-                    )
-        end as lift_rank
+        {{ rank_where(
+            'decided_contacts > 0', 'model, model_version', 'lift desc nulls last, signal asc, polarity asc'
+        ) }} as lift_rank
 
     from rated
 
