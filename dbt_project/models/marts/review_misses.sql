@@ -134,7 +134,10 @@ ranked as (
         ) as kind_amount,
         sum(case when per_contact.amount_rate_source = 'missing' then 1 else 0 end) over (
             partition by per_contact.model, per_contact.model_version, per_contact.miss_type
-        ) as kind_amounts_without_rate
+        ) as kind_amounts_without_rate,
+        sum(case when per_contact.amount_rate_source = 'missing' then 1 else 0 end) over (
+            partition by per_contact.model, per_contact.model_version
+        ) as model_amounts_without_rate
 
     from per_contact
     where per_contact.opportunity_rank = 1
@@ -152,6 +155,7 @@ final as (
         cast(ranked.kind_misses as {{ dbt.type_bigint() }}) as kind_misses,
         cast(ranked.kind_amount as {{ type_double() }}) as kind_amount,
         cast(ranked.kind_amounts_without_rate as {{ dbt.type_bigint() }}) as kind_amounts_without_rate,
+        cast(ranked.model_amounts_without_rate as {{ dbt.type_bigint() }}) as model_amounts_without_rate,
         cast(ranked.outcome as {{ dbt.type_string() }}) as outcome,
         cast(ranked.contact_id as {{ dbt.type_string() }}) as contact_id,
         qualifications.contact_name,
