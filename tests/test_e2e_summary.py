@@ -355,3 +355,122 @@ def test_the_model_under_test_beats_the_baseline_on_the_demo_org(warehouse: Path
         auc = dict(con.execute("select model, roc_auc from marts.backtest_summary").fetchall())
     assert auc["business_context"] > auc["demographic"] + 0.05
     assert 0.5 < auc["business_context"] < 0.95  # better than chance, not suspiciously perfect
+
+
+def kaplan_meier(times: list[tuple[int, bool]]) -> dict[int, tuple[float, float]]:
+    """Textbook product-limit estimate: day -> (share progressed by that day, Greenwood sum)."""
+    out, survival, greenwood = {}, 1.0, 0.0
+    for day in range(max(t for t, _ in times) + 1):
+        at_risk = sum(1 for t, _ in times if t >= day)
+        events = sum(1 for t, event in times if t == day and event)
+        if events:
+            survival *= 1 - events / at_risk
+            greenwood += events / (at_risk * (at_risk - events)) if at_risk > events else 0.0
+        out[day] = (1 - survival, greenwood)
+    return out
+
+
+def test_progression_curves_match_the_textbook_kaplan_meier(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        outcomes = con.execute(
+            "select model, is_qualified, contact_created_at, first_progressed_at, "
+            "contact_age_days, "
+            "is_undetermined, progressed_opportunities from marts.contact_outcomes"
+        ).fetchall()
+        curves = {
+            (m, d, day): (share, greenwood, at_risk)
+            for m, d, day, share, greenwood, at_risk in con.execute(
+                "select model, decision, day, progressed_share, greenwood_sum, contacts_at_risk "
+                "from marts.progression_curves"
+            ).fetchall()
+        }
+    groups: dict[tuple[str, str], list[tuple[int, bool]]] = defaultdict(list)
+    for model, qualified, created, progressed, age, undetermined, opps in outcomes:
+        if undetermined or (opps and progressed is None):
+            continue
+        decision = "qualified" if qualified else "not qualified"
+        if progressed is not None:
+            groups[model, decision].append(
+                (max((progressed.date() - created.date()).days, 0), True)
+            )
+        else:
+            groups[model, decision].append((age, False))
+    assert len(groups) == 4 and all(len(times) > 100 for times in groups.values())
+    for (model, decision), times in groups.items():
+        expected = kaplan_meier(times)
+        assert {k[2] for k in curves if k[:2] == (model, decision)} == set(expected)
+        for day, (share, greenwood) in expected.items():
+            got_share, got_greenwood, at_risk = curves[model, decision, day]
+            assert got_share == pytest.approx(share, abs=1e-9), (model, decision, day)
+            assert got_greenwood == pytest.approx(greenwood, abs=1e-9), (model, decision, day)
+            assert at_risk == sum(1 for t, _ in times if t >= day)
+    # The model under test separates: its qualified contacts progress faster.
+    last = max(day for m, d, day in curves if m == "business_context")
+    assert (
+        curves["business_context", "qualified", last][0]
+        > curves["business_context", "not qualified", last][0]
+    )
+
+
+def test_revenue_capture_matches_a_recomputation_from_the_raw_tables(warehouse: Path) -> None:
+    cutoff = datetime.combine(AS_OF + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        contacts = labels(con)
+        won_stages = {
+            s["master_label"]
+            for s in latest(con, "opportunity_stage", deleted=False)
+            if s["is_won"]
+        }
+        opportunities = {o["id"]: o for o in latest(con, "opportunity")}
+        reached = defaultdict(set)
+        for h in latest(con, "opportunity_history"):
+            if h["created_date"] < cutoff:
+                reached[h["opportunity_id"]].add(h["stage_name"])
+        for oid, opp in opportunities.items():
+            changed = opp.get("last_stage_change_date") or opp["last_modified_date"]
+            if oid not in reached and changed is not None and changed < cutoff:
+                reached[oid].add(opp["stage_name"])
+        decisions = con.execute(
+            "select model, contact_id, is_qualified, score from scoring.qualifications "
+            "where as_of = ?",
+            [AS_OF],
+        ).fetchall()
+        cursor = con.execute("select * from marts.revenue_capture")
+        names = [d[0] for d in cursor.description]
+        actual = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+        curve = con.execute(
+            "select model, threshold, contact_share, won_share from marts.revenue_capture_curve"
+        ).fetchall()
+    for model in ("business_context", "demographic"):
+        qualified = {c: q for m, c, q, _ in decisions if m == model and c in contacts}
+        found: dict[str, bool] = {}
+        for cid, label in contacts.items():
+            for oid in label["opportunities"]:
+                found[oid] = found.get(oid, False) or bool(qualified[cid])
+        won = {oid for oid in found if reached[oid] & won_stages}
+        amount = {oid: opportunities[oid]["amount"] for oid in found}
+        won_found = sum(amount[o] or 0 for o in won if found[o])
+        won_total = sum(amount[o] or 0 for o in won)
+        row = actual[model]
+        assert row["contacts"] == len(qualified)
+        assert row["contacts_qualified"] == sum(1 for q in qualified.values() if q)
+        assert row["opportunities"] == len(found) and row["won_opportunities"] == len(won)
+        assert row["won_found"] == pytest.approx(won_found, abs=1e-6)
+        assert row["won_total"] == pytest.approx(won_total, abs=1e-6) and won_total > 0
+        assert row["pipeline_found"] == pytest.approx(
+            sum(amount[o] or 0 for o in found if found[o]), abs=1e-6
+        )
+        assert row["revenue_weighted_recall"] == pytest.approx(won_found / won_total, abs=1e-9)
+        # The curve: at each threshold, the won revenue whose best contact scores at or above it.
+        scores = {c: s for m, c, _, s in decisions if m == model and c in contacts}
+        best: dict[str, float] = {}
+        for cid, label in contacts.items():
+            for oid in label["opportunities"]:
+                best[oid] = max(best.get(oid, -1.0), scores[cid])
+        points = [(t, cs, ws) for m, t, cs, ws in curve if m == model]
+        assert {t for t, _, _ in points} == set(scores.values()) | {best[o] for o in won}
+        for threshold, contact_share, won_share in points:
+            share = sum(1 for s in scores.values() if s >= threshold) / len(scores)
+            kept = sum(amount[o] or 0 for o in won if best[o] >= threshold)
+            assert contact_share == pytest.approx(share, abs=1e-9)
+            assert won_share == pytest.approx(kept / won_total, abs=1e-9)
