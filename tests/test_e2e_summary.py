@@ -474,3 +474,100 @@ def test_revenue_capture_matches_a_recomputation_from_the_raw_tables(warehouse: 
             kept = sum(amount[o] or 0 for o in won if best[o] >= threshold)
             assert contact_share == pytest.approx(share, abs=1e-9)
             assert won_share == pytest.approx(kept / won_total, abs=1e-9)
+
+
+def test_cohort_metrics_trend_and_drift_match_a_recomputation(warehouse: Path) -> None:
+    horizon, z = 14, 1.96
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select model, contact_created_at, contact_age_days, qualification_score, "
+            "is_qualified, is_undetermined, progressed_opportunities, first_progressed_at "
+            "from marts.contact_outcomes"
+        ).fetchall()
+
+        def table(name: str) -> list[dict]:
+            cursor = con.execute(f"select * from marts.{name}")
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+        metrics, trend, drift = table("cohort_metrics"), table("cohort_trend"), table("score_drift")
+    cohorts: dict[tuple[str, date], list[tuple]] = defaultdict(list)
+    for model, created, age, score, qualified, undetermined, opps, progressed in rows:
+        monday = created.date() - timedelta(days=created.date().weekday())
+        days = None if progressed is None else (progressed.date() - created.date()).days
+        cohorts[model, monday].append((age, score, qualified, undetermined, opps, days))
+    by_key = {(m["model"], m["cohort_start"]): m for m in metrics}
+    assert set(by_key) == set(cohorts) and len(cohorts) >= 8
+    for key, members in cohorts.items():
+        judged = [
+            (score, qualified, days is not None and days <= horizon)
+            for age, score, qualified, undetermined, opps, days in members
+            if age >= horizon and not undetermined and not (opps and days is None)
+        ]
+        row = by_key[key]
+        assert row["contacts"] == len(members) and row["judged"] == len(judged)
+        labels_ = [int(label) for *_, label in judged]
+        tp = sum(1 for _, q, label in judged if q and label)
+        fp = sum(1 for _, q, label in judged if q and not label)
+        fn = sum(1 for _, q, label in judged if not q and label)
+        assert (row["true_positives"], row["false_positives"], row["false_negatives"]) == (
+            tp,
+            fp,
+            fn,
+        )
+        if tp + fp:
+            assert row["precision_low"] == pytest.approx(wilson(tp, tp + fp, "lower"), abs=1e-9)
+        else:
+            assert row["precision_low"] is None
+        if 0 < sum(labels_) < len(labels_):
+            auc = roc_auc_score(labels_, [s for s, *_ in judged])
+            n_pos, n_neg = sum(labels_), len(labels_) - sum(labels_)
+            q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+            se = math.sqrt(
+                (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2))
+                / (n_pos * n_neg)
+            )
+            assert row["roc_auc"] == pytest.approx(auc, abs=1e-9)
+            assert row["roc_auc_low"] == pytest.approx(max(0.0, auc - z * se), abs=1e-9)
+        else:
+            assert row["roc_auc"] is None and row["roc_auc_low"] is None
+    # Trend: weighted least squares of AUC over the cohort index, weights 1 / SE^2.
+    for model_trend in trend:
+        points = sorted(
+            (m["cohort_start"], m["roc_auc"], m["roc_auc_se"])
+            for m in metrics
+            if m["model"] == model_trend["model"]
+        )
+        xs = [(i, auc, 1 / se**2) for i, (_, auc, se) in enumerate(points) if auc and se]
+        assert model_trend["cohorts_measured"] == len(xs)
+        if len(xs) < 3:
+            assert model_trend["stability"] == "not measurable"
+            continue
+        sw = sum(w for *_, w in xs)
+        mx = sum(w * x for x, _, w in xs) / sw
+        my = sum(w * y for _, y, w in xs) / sw
+        sxx = sum(w * (x - mx) ** 2 for x, _, w in xs)
+        slope = sum(w * (x - mx) * (y - my) for x, y, w in xs) / sxx
+        assert model_trend["auc_slope"] == pytest.approx(slope, abs=1e-9)
+        assert model_trend["auc_slope_se"] == pytest.approx(math.sqrt(1 / sxx), abs=1e-9)
+        z_slope = slope / math.sqrt(1 / sxx)
+        expected = "better" if z_slope >= z else "worse" if z_slope <= -z else "within noise"
+        assert model_trend["stability"] == expected
+    # Drift: PSI of each cohort against the rest of the window, half-contact smoothing.
+    for row in drift:
+        bins = defaultdict(lambda: [0, 0])
+        for (model, monday), members in cohorts.items():
+            if model != row["model"]:
+                continue
+            for member in members:
+                b = min(max(math.floor(member[1] * 10), 0), 9)
+                bins[b][0 if monday == row["cohort_start"] else 1] += 1
+        n = sum(bins[b][0] for b in range(10))
+        m = sum(bins[b][1] for b in range(10))
+        psi = 0.0
+        for b in range(10):
+            a, e = (bins[b][0] + 0.5) / (n + 5), (bins[b][1] + 0.5) / (m + 5)
+            psi += (a - e) * math.log(a / e)
+        assert row["contacts_scored"] == n
+        assert row["psi_vs_rest"] == pytest.approx(psi, abs=1e-9)
+        assert row["psi_noise_95"] == pytest.approx(16.918977604620448 * (1 / n + 1 / m), abs=1e-9)

@@ -5,6 +5,7 @@
 -- group, with Greenwood's variance and a log(-log) 95% interval (always inside 0..1).
 -- Left out and counted: undetermined contacts (their progress as of as_of is unknown) and
 -- progressed contacts whose progression has no date (only a current stage, no history).
+{%- set z = 1.96 %}
 with
 
 outcomes as (
@@ -188,14 +189,14 @@ final as (
         cast(
             case
                 when log_log_se is not null
-                    then 1.0 - power(not_progressed_share, exp(-1.959963984540054 * log_log_se))
+                    then 1.0 - power(not_progressed_share, exp(-{{ z }} * log_log_se))
                 when progressed_so_far = 0 then 0.0
             end as {{ type_double() }}
         ) as progressed_share_low,
         cast(
             case
                 when log_log_se is not null
-                    then 1.0 - power(not_progressed_share, exp(1.959963984540054 * log_log_se))
+                    then 1.0 - power(not_progressed_share, exp({{ z }} * log_log_se))
                 when exhausting_steps > 0 then 1.0
             end as {{ type_double() }}
         ) as progressed_share_high,
