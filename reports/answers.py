@@ -16,8 +16,7 @@ from reports.data import Key, ReportData, Row
 from reports.figures import CONFIDENCE_ORDER, rate_interval
 from reports.html import Safe, el, join
 from reports.page import badge, section
-from reports.stats import mcnemar_p
-from reports.verdict import auc_grade, false_negative_rate, false_positive_rate, lift_at_threshold
+from reports.verdict import auc_grade
 
 #: Segments and signals resting on fewer decided contacts are not named in answers.
 MIN_ANSWER_DECIDED = 10
@@ -47,10 +46,7 @@ class Answer:
 
 
 def _decided(row: Row) -> int:
-    if "decided_contacts" in row:  # backtest_summary: pending and undetermined apart
-        return row.get("decided_contacts") or 0
-    # segment rows: their pending_contacts counts every contact not decided
-    return (row.get("total_contacts") or 0) - (row.get("pending_contacts") or 0)
+    return row.get("decided_contacts") or 0
 
 
 def answer_identify(data: ReportData) -> Answer:
@@ -77,7 +73,7 @@ def answer_identify(data: ReportData) -> Answer:
         if fmt.missing(s.get("model_precision")):
             precision = "it qualifies nobody, so its precision is not measurable"
         else:
-            lift = lift_at_threshold(s)
+            lift = s.get("precision_lift")
             precision = (
                 f"{fmt.pct(s.get('model_precision'))} of the contacts it qualifies progress "
                 f"({fmt.ci(s.get('precision_ci_low'), s.get('precision_ci_high'))})"
@@ -104,7 +100,7 @@ def answer_alignment(data: ReportData) -> Answer:
     """Key question 2: alignment and its two parts, per model."""
     lines = []
     for key in data.keys:
-        s, parts = data.summary(key), data.alignment_parts.get(key, {})
+        s = data.summary(key)
         if fmt.missing(s.get("ae_model_alignment_avg")):
             lines.append(f"{data.label(key)}: not measurable (no AE notes naming a signal).")
             continue
@@ -112,14 +108,14 @@ def answer_alignment(data: ReportData) -> Answer:
             f"{data.label(key)}: {fmt.dec(s.get('ae_model_alignment_avg'))} on average over "
             f"{fmt.num(s.get('ae_reasoning_rows'))} opportunities whose AE notes name a signal "
             "(the seed hoped for more than 0.6). Its decision matched the AE's on "
-            f"{fmt.pct(parts.get('decision_agreement'))} of them, and the signals it gave "
-            f"overlapped the AE's by {fmt.pct(parts.get('signal_agreement'))} on average."
+            f"{fmt.pct(s.get('decision_agreement_avg'))} of them, and the signals it gave "
+            f"overlapped the AE's by {fmt.pct(s.get('signal_agreement_avg'))} on average."
         )
     return Answer(
         KEY_QUESTIONS[1],
         " ".join(lines),
-        "backtest_summary.ae_model_alignment_avg and ae_reasoning_rows; decision_agreement and "
-        "signal_agreement averaged from deal_progressions.",
+        "backtest_summary.ae_model_alignment_avg and ae_reasoning_rows, decision_agreement_avg "
+        "and signal_agreement_avg.",
         "comparison",
     )
 
@@ -128,25 +124,27 @@ def answer_error_rates(data: ReportData) -> Answer:
     """Key question 3: false-positive and false-negative rates and what they cost."""
     lines = []
     for key in data.keys:
-        s, o = data.summary(key), data.outcomes.get(key, {})
-        negatives = (s.get("false_positives") or 0) + (s.get("true_negatives") or 0)
-        fp_rate, fn_rate = false_positive_rate(s), false_negative_rate(s)
+        s = data.summary(key)
+        fp_rate, fn_rate = s.get("false_positive_rate"), s.get("false_negative_rate")
         lines.append(
             fmt.prose(
                 f"{data.label(key)}: false-positive rate {fmt.pct(fp_rate)} (it qualified "
-                f"{fmt.of(s.get('false_positives'), negatives)} contacts the AEs did not "
+                f"{fmt.of(s.get('false_positives'), s.get('decided_not_progressed'))} contacts "
+                "the AEs did not "
                 "progress: AE time spent for nothing, "
-                f"{fmt.num(o.get('fp_closed_at_stage_one'))} of them closed lost at Stage 1); "
+                f"{fmt.num(s.get('fp_closed_at_stage_one_contacts'))} of them closed lost at "
+                "Stage 1); "
                 f"false-negative rate {fmt.pct(fn_rate)} (it turned away "
                 f"{fmt.of(s.get('false_negatives'), s.get('deals_beyond_stage_one'))} contacts "
-                f"the AEs progressed: missed opportunities, {fmt.num(o.get('fn_won'))} of them "
-                "won deals)."
+                "the AEs progressed: missed opportunities, "
+                f"{fmt.num(s.get('fn_won_contacts'))} of them won deals)."
             )
         )
     return Answer(
         KEY_QUESTIONS[2],
         " ".join(lines),
-        "backtest_summary confusion matrix; won / Stage-1 closures from contact_outcomes.",
+        "backtest_summary: false_positive_rate, false_negative_rate, the confusion matrix, "
+        "fn_won_contacts and fp_closed_at_stage_one_contacts.",
         "confusion",
     )
 
@@ -158,13 +156,11 @@ def _signal_phrase(row: Row) -> str:
     )
 
 
-def split_by_interval(
-    rows: Sequence[Row], *, base: float, decided: str, progressed: str
-) -> tuple[list[Row], list[Row]]:
+def split_by_interval(rows: Sequence[Row], *, base: float) -> tuple[list[Row], list[Row]]:
     """Rows whose progression-rate interval lies wholly above / below ``base``."""
     above, below = [], []
     for row in rows:
-        interval = rate_interval(row.get(progressed), row.get(decided))
+        interval = rate_interval(row)
         if interval is None:
             continue
         if interval[0] > base:
@@ -190,9 +186,7 @@ def answer_patterns(data: ReportData) -> Answer:
             "signal_progression.",
             "patterns",
         )
-    above, below = split_by_interval(
-        rows, base=base, decided="decided_contacts", progressed="progressed_contacts"
-    )
+    above, below = split_by_interval(rows, base=base)
     above.sort(key=lambda r: -(r.get("lift") or 0))
     below.sort(key=lambda r: r.get("lift") or 0)
     text = f"Against a base rate of {fmt.pct(base)} ({data.label(key)}'s signals): "
@@ -219,7 +213,7 @@ def answer_patterns(data: ReportData) -> Answer:
 
 
 def _segment_phrase(row: Row) -> str:
-    interval = rate_interval(row.get("progressed_contacts"), _decided(row))
+    interval = rate_interval(row)
     ci = f", {fmt.ci(*interval)}" if interval else ""
     return (
         f"{row['segment_value']} {fmt.pct(row.get('progression_rate'))} "
@@ -245,11 +239,7 @@ def answer_industries(data: ReportData) -> Answer:
         )
     rows.sort(key=lambda r: -(r.get("progression_rate") or 0))
     base = data.summary(data.primary).get("base_rate") or 0.0
-    above = [
-        r
-        for r in rows
-        if (i := rate_interval(r.get("progressed_contacts"), _decided(r))) and i[0] > base
-    ]
+    above = [r for r in rows if (i := rate_interval(r)) and i[0] > base]
     top = rows[:3]
     bottom = [r for r in rows[-3:][::-1] if r not in top]
     text = "Highest: " + "; ".join(_segment_phrase(r) for r in top) + ". "
@@ -273,9 +263,10 @@ def answer_industries(data: ReportData) -> Answer:
 
 def answer_ae_patterns(data: ReportData) -> Answer:
     """Business insight 2: what the AEs name in their notes on progressed deals."""
-    totals = data.ae_totals
-    named = [r for r in data.ae_signals if r["progressed"]]
-    if not totals.get("progressed") or not named:
+    totals = data.summary(data.primary)
+    signals = sorted(data.rows(data.ae_signals, data.primary), key=lambda r: r["signal_rank"])
+    named = [r for r in signals if r["progressed_opportunities"]]
+    if not totals.get("ae_opportunities_progressed") or not named:
         return Answer(
             BUSINESS_QUESTIONS[1],
             "Not measurable here: no progressed opportunity carries AE notes naming a signal.",
@@ -283,13 +274,15 @@ def answer_ae_patterns(data: ReportData) -> Answer:
             "patterns",
         )
     top = ", ".join(
-        f"{fmt.signal_label(r['signal'])} ({fmt.num(r['progressed'])})" for r in named[:5]
+        f"{fmt.signal_label(r['signal'])} ({fmt.num(r['progressed_opportunities'])})"
+        for r in named[:5]
     )
-    against = [r for r in data.ae_signals if r["polarity"] == "negative"]
-    against.sort(key=lambda r: -(r["opportunities"] - r["progressed"]))
+    against = [r for r in signals if r["polarity"] == "negative"]
+    against.sort(key=lambda r: -(r["opportunities"] - r["progressed_opportunities"]))
     text = (
-        f"On the {fmt.num(totals['progressed'])} opportunities the AEs progressed beyond "
-        f"Stage 1, {fmt.num(totals.get('progressed_with_signals'))} carry notes naming a "
+        f"On the {fmt.num(totals['ae_opportunities_progressed'])} opportunities the AEs "
+        "progressed beyond Stage 1, "
+        f"{fmt.num(totals.get('ae_opportunities_progressed_with_signals'))} carry notes naming a "
         f"signal; the most named are {top}."
     )
     if against:
@@ -297,7 +290,7 @@ def answer_ae_patterns(data: ReportData) -> Answer:
             " Negative signals the AEs name: "
             + ", ".join(
                 f"{fmt.signal_label(r['signal'])} ({fmt.num(r['opportunities'])} opportunities, "
-                f"{fmt.num(r['progressed'])} progressed)"
+                f"{fmt.num(r['progressed_opportunities'])} progressed)"
                 for r in against[:4]
             )
             + "."
@@ -319,7 +312,7 @@ def answer_ae_patterns(data: ReportData) -> Answer:
     return Answer(
         BUSINESS_QUESTIONS[1],
         text,
-        "deal_progressions: AE-side signals (shared + AE-only) per decided opportunity; "
+        "ae_signal_progression: signals in the AE notes per decided opportunity; "
         "metrics_by_segment (use_case).",
         "patterns",
     )
@@ -379,13 +372,13 @@ def answer_demographic(data: ReportData) -> Answer:
     model_key = (row["model"], row["model_version"])
     model, baseline = data.label(model_key), data.label(base_key)
     ms, bs = data.summary(model_key), data.summary(base_key)
-    mo, bo = data.outcomes.get(model_key, {}), data.outcomes.get(base_key, {})
-    p = mcnemar_p(row.get("only_model_correct") or 0, row.get("only_baseline_correct") or 0)
+    p = row.get("mcnemar_p_value")
     text = (
         f"{baseline} turns away "
         f"{fmt.of(bs.get('false_negatives'), bs.get('deals_beyond_stage_one'))} "
-        f"contacts the AEs progressed ({fmt.num(bo.get('fn_won'))} won deals) against "
-        f"{fmt.num(ms.get('false_negatives'))} ({fmt.num(mo.get('fn_won'))} won deals) for "
+        f"contacts the AEs progressed ({fmt.num(bs.get('fn_won_contacts'))} won deals) against "
+        f"{fmt.num(ms.get('false_negatives'))} ({fmt.num(ms.get('fn_won_contacts'))} won deals) "
+        "for "
         f"{model}; it ranks {_ranks(bs.get('roc_auc'), ms.get('roc_auc'))} (AUC "
         f"{fmt.dec(bs.get('roc_auc'))} vs {fmt.dec(ms.get('roc_auc'))}). "
         f"On the {fmt.num(row.get('shared_decided_contacts'))} contacts both decided, only "
@@ -413,9 +406,9 @@ def answer_demographic(data: ReportData) -> Answer:
     return Answer(
         BUSINESS_QUESTIONS[2],
         text,
-        "model_comparison (paired counts), backtest_summary, contact_outcomes (won deals "
-        "missed), metrics_by_segment recall per industry, size band and lead source (segments "
-        "with at least 5 progressed contacts).",
+        "model_comparison (paired counts, mcnemar_p_value), backtest_summary (fn_won_contacts: "
+        "won deals missed), metrics_by_segment recall per industry, size band and lead source "
+        "(segments with at least 5 progressed contacts).",
         "comparison",
     )
 

@@ -36,6 +36,15 @@ GRID = "#E5E7EB"
 MODEL_COLORS = (BLUE, GREEN, PURPLE, SKY, VERMILLION)
 BASELINE_COLOR = ORANGE
 
+
+def thin(points: Sequence[tuple[float, float]], max_points: int = 400) -> list[tuple[float, float]]:
+    """At most ``max_points`` points for drawing, evenly taken, first and last always kept."""
+    if len(points) <= max_points:
+        return list(points)
+    step = (len(points) - 1) / (max_points - 1)
+    return [points[round(i * step)] for i in range(max_points)]
+
+
 FONT = 12
 CHAR_WIDTH = 6.6  # average glyph width at FONT px of the system sans-serif, for layout
 

@@ -7,14 +7,15 @@ no contact in the segment, a signal the model does not read) is not measurable.
 
 Definitions the seed leaves open, stated here and in the report:
 
-- *enterprise prospects* are contacts whose account has 1,000 employees or more (the size
-  bands whose lower bound is at least 1,000); *small business* under 200 employees;
+- *enterprise prospects* are contacts whose account has 1,000 employees or more;
+  *small business* under 200 employees (metrics_by_segment's company_size_class);
 - "scores 70–90%" is judged on the mean score of those contacts (pending ones included:
   scores do not depend on outcomes);
 - *technology companies* are contacts whose account industry is Technology, compared with
-  the mean score of all scored contacts;
+  the mean score of all scored contacts (backtest_summary.mean_score);
 - *API/Integration correlates with progression* when the progression rate of contacts the
   model tags with it has a 95% interval entirely above the model's base rate;
+- every figure is a mart column (the intervals too): a check compares, it does not compute;
 - the *processing rate* is the last scoring run's qualifications per second, divided by
   the number of models it scored (contacts per hour, as the seed counts them).
 """
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports import fmt
-from reports.stats import wilson
 
 MET = "met"
 NOT_MET = "not met"
@@ -105,11 +105,10 @@ def check_accuracy(summary: Row) -> Check:
     decided = summary.get("decided_contacts") or 0
     if fmt.missing(accuracy) or not decided:
         return Check(UNMEASURABLE, "no decided contact yet (all pending)")
-    correct = (summary.get("true_positives") or 0) + (summary.get("true_negatives") or 0)
-    interval = wilson(correct, decided)
+    low, high = summary.get("accuracy_ci_low"), summary.get("accuracy_ci_high")
     figure = f"{fmt.pct(accuracy, digits=1)} of {fmt.num(decided)} decided contacts"
-    if interval:
-        figure += f" ({fmt.ci(*interval)})"
+    if not fmt.missing(low) and not fmt.missing(high):
+        figure += f" ({fmt.ci(low, high)})"
     majority = summary.get("majority_class_accuracy")
     if fmt.missing(majority):
         return Check(UNMEASURABLE, figure + "; the majority class's accuracy is unknown")
@@ -163,31 +162,39 @@ def band_bounds(label: str | None) -> tuple[int, int | None] | None:
     return None
 
 
-def _weighted_mean(rows: Sequence[Row]) -> tuple[float, int] | None:
-    total = sum(row.get("total_contacts") or 0 for row in rows)
-    scored = [r for r in rows if not fmt.missing(r.get("mean_score")) and r.get("total_contacts")]
-    if not total or not scored:
-        return None
-    mean = sum(r["mean_score"] * r["total_contacts"] for r in scored) / total
-    return mean, total
-
-
 def _size_check(
-    segments: Sequence[Row], *, name: str, low: float, high: float, keep: Any, bands_text: str
+    segments: Sequence[Row],
+    *,
+    size_class: str,
+    name: str,
+    low: float,
+    high: float,
+    keep: Any,
+    bands_text: str,
 ) -> Check:
+    row = next(
+        (
+            r
+            for r in segments
+            if r.get("segment_type") == "company_size_class"
+            and r.get("segment_value") == size_class
+        ),
+        None,
+    )
+    if row is None or not row.get("total_contacts") or fmt.missing(row.get("mean_score")):
+        return Check(UNMEASURABLE, f"no {name} contact ({bands_text}) was scored")
     bands = [
-        row
-        for row in segments
-        if row.get("segment_type") == "company_size_band"
-        and (bounds := band_bounds(row.get("segment_value"))) is not None
+        str(r["segment_value"])
+        for r in segments
+        if r.get("segment_type") == "company_size_band"
+        and (bounds := band_bounds(r.get("segment_value"))) is not None
         and keep(bounds)
     ]
-    result = _weighted_mean(bands)
-    if result is None:
-        return Check(UNMEASURABLE, f"no {name} contact ({bands_text}) was scored")
-    mean, total = result
-    labels = ", ".join(sorted((str(b["segment_value"]) for b in bands), key=_band_order))
-    figure = f"mean score {fmt.pct(mean, digits=1)} over {fmt.num(total)} contacts ({labels})"
+    mean = row["mean_score"]
+    figure = (
+        f"mean score {fmt.pct(mean, digits=1)} over {fmt.num(row['total_contacts'])} contacts "
+        f"({', '.join(sorted(bands, key=_band_order))})"
+    )
     return Check(_status(low <= mean <= high), figure)
 
 
@@ -200,6 +207,7 @@ def check_enterprise(segments: Sequence[Row]) -> Check:
     """Mean score of contacts at accounts of 1,000+ employees within 70–90%."""
     return _size_check(
         segments,
+        size_class="enterprise",
         name="enterprise",
         low=0.70,
         high=0.90,
@@ -212,6 +220,7 @@ def check_small_business(segments: Sequence[Row]) -> Check:
     """Mean score of contacts at accounts under 200 employees within 20–40%."""
     return _size_check(
         segments,
+        size_class="small_business",
         name="small-business",
         low=0.20,
         high=0.40,
@@ -220,19 +229,26 @@ def check_small_business(segments: Sequence[Row]) -> Check:
     )
 
 
-def check_technology(segments: Sequence[Row]) -> Check:
+def check_technology(summary: Row, segments: Sequence[Row]) -> Check:
     """Mean score of Technology accounts above the mean of all scored contacts."""
-    industries = [row for row in segments if row.get("segment_type") == "account_industry"]
-    overall = _weighted_mean(industries)
-    tech = [row for row in industries if str(row.get("segment_value")).lower() == "technology"]
-    tech_mean = _weighted_mean(tech)
-    if overall is None or tech_mean is None:
+    tech = next(
+        (
+            row
+            for row in segments
+            if row.get("segment_type") == "account_industry"
+            and str(row.get("segment_value")).lower() == "technology"
+        ),
+        None,
+    )
+    overall = summary.get("mean_score")
+    if tech is None or fmt.missing(tech.get("mean_score")) or fmt.missing(overall):
         return Check(UNMEASURABLE, "no contact at a Technology account was scored")
     figure = (
-        f"Technology {fmt.pct(tech_mean[0], digits=1)} ({fmt.num(tech_mean[1])} contacts) "
-        f"vs {fmt.pct(overall[0], digits=1)} for all {fmt.num(overall[1])}"
+        f"Technology {fmt.pct(tech['mean_score'], digits=1)} "
+        f"({fmt.num(tech.get('total_contacts'))} contacts) "
+        f"vs {fmt.pct(overall, digits=1)} for all {fmt.num(summary.get('total_contacts'))}"
     )
-    return Check(_status(tech_mean[0] > overall[0]), figure)
+    return Check(_status(tech["mean_score"] > overall), figure)
 
 
 def signal_name(text: str) -> str:
@@ -245,16 +261,18 @@ def check_api_integration(signals: Sequence[Row]) -> Check:
     row = next((r for r in signals if signal_name(str(r.get("signal"))) == "api_integration"), None)
     if row is None or not row.get("decided_contacts"):
         return Check(UNMEASURABLE, "the model tagged no decided contact with API/Integration")
-    decided, progressed = row["decided_contacts"], row.get("progressed_contacts") or 0
-    interval = wilson(progressed, decided)
-    base = row.get("base_rate")
-    if interval is None or fmt.missing(base):
+    low, high, base = (
+        row.get("progression_ci_low"),
+        row.get("progression_ci_high"),
+        row.get("base_rate"),
+    )
+    if fmt.missing(low) or fmt.missing(high) or fmt.missing(base):
         return Check(UNMEASURABLE, "no base rate to compare with")
     figure = (
-        f"{fmt.pct(progressed / decided)} of {fmt.num(decided)} tagged contacts progressed "
-        f"({fmt.ci(*interval)}) vs base rate {fmt.pct(base)}"
+        f"{fmt.pct(row.get('progression_rate'))} of {fmt.num(row['decided_contacts'])} tagged "
+        f"contacts progressed ({fmt.ci(low, high)}) vs base rate {fmt.pct(base)}"
     )
-    return Check(_status(interval[0] > base), figure)
+    return Check(_status(low > base), figure)
 
 
 def model_checks(summary: Row, segments: Sequence[Row], signals: Sequence[Row]) -> dict[str, Check]:
@@ -265,6 +283,6 @@ def model_checks(summary: Row, segments: Sequence[Row], signals: Sequence[Row]) 
         "alignment": check_alignment(summary),
         "enterprise": check_enterprise(segments),
         "small_business": check_small_business(segments),
-        "technology": check_technology(segments),
+        "technology": check_technology(summary, segments),
         "api_integration": check_api_integration(signals),
     }

@@ -1,12 +1,11 @@
 """Everything the report shows, read from the warehouse in one short read-only visit.
 
-The marts are read whole (they are small: per model, threshold, decile, segment, signal);
-``contact_outcomes`` and ``deal_progressions`` only through aggregates (per model and
-distinct score for the ROC and precision–recall curves; per model for pending contacts,
-costly misses and the parts of the alignment; per opportunity for the signals AEs cite).
-Beside the warehouse, two small files other stages publish are read when present, so the
-report never imports another stage: ``progress/score.json`` (the last scoring run's rate)
-and ``progress/extract.json`` (which org was extracted).
+Every figure is a mart column: the marts the report reads are small (per model, threshold,
+decile, curve point, segment, signal) and are read whole, as they are; nothing here
+aggregates or computes a statistic (the dbt docs define each column). Beside the warehouse,
+two small files other stages publish are read when present, so the report never imports
+another stage: ``progress/score.json`` (the last scoring run's rate) and
+``progress/extract.json`` (which org was extracted).
 """
 
 from __future__ import annotations
@@ -32,12 +31,12 @@ SCHEMA = "marts"
 #: The marts the report reads; all must exist.
 MARTS = (
     "backtest_summary",
-    "contact_outcomes",
-    "deal_progressions",
+    "score_curves",
     "threshold_sweep",
     "score_calibration",
     "metrics_by_segment",
     "signal_progression",
+    "ae_signal_progression",
     "model_comparison",
     "review_misses",
     "data_quality",
@@ -60,11 +59,10 @@ class ReportData:
     signals: list[Row]
     comparison: list[Row]
     misses: list[Row]
-    score_groups: dict[Key, list[tuple[float, int, int]]]
-    outcomes: dict[Key, Row]
-    alignment_parts: dict[Key, Row]
+    #: marts.score_curves: ROC and precision-recall points, per model by point_rank.
+    curves: list[Row]
+    #: marts.ae_signal_progression: the signals in AE notes, per model by signal_rank.
     ae_signals: list[Row]
-    ae_totals: Row
     progress: dict[str, Any] | None = None
     org: str | None = None
     baseline: str | None = None
@@ -185,54 +183,6 @@ def require_marts(con: Any, db: Path) -> None:
         raise MartsMissingError(f"{db} has no {names}: run `make transform` first")
 
 
-_SCORE_GROUPS_SQL = f"""
-select model, model_version, qualification_score as score,
-    count(*) filter (where ae_progressed) as progressed,
-    count(*) filter (where not ae_progressed) as not_progressed
-from {SCHEMA}.contact_outcomes
-where is_decided
-group by model, model_version, qualification_score
-"""
-
-_OUTCOMES_SQL = f"""
-select model, model_version,
-    count(*) as contacts,
-    count(*) filter (where is_pending) as pending,
-    count(*) filter (where is_pending and is_qualified) as pending_qualified,
-    count(*) filter (where is_pending and attributed_opportunities > 0) as pending_with_opportunity,
-    min(contact_age_days) filter (where is_pending) as pending_youngest_days,
-    max(contact_age_days) filter (where is_pending) as pending_oldest_days,
-    count(*) filter (where outcome = 'FN' and has_won_opportunity) as fn_won,
-    count(*) filter (where outcome = 'FN' and has_late_stage_opportunity) as fn_late_stage,
-    count(*) filter (where outcome = 'FP' and has_opportunity_closed_at_stage_one)
-        as fp_closed_at_stage_one,
-    count(*) filter (where outcome = 'FP' and coalesce(attributed_opportunities, 0) = 0)
-        as fp_without_opportunity,
-    avg(qualification_score) as mean_score
-from {SCHEMA}.contact_outcomes
-group by model, model_version
-"""
-
-_ALIGNMENT_SQL = f"""
-select model, model_version,
-    count(*) as rows,
-    avg(decision_agreement) as decision_agreement,
-    avg(signal_agreement) as signal_agreement
-from {SCHEMA}.deal_progressions
-where has_ae_reasoning and alignment_score is not null
-group by model, model_version
-"""
-
-# AE-side signals are the same whichever model a row belongs to (shared + AE-only), so one
-# model's rows give each opportunity once.
-_AE_SIGNALS_SQL = f"""
-select distinct opportunity_id, beyond_stage_one, has_ae_reasoning, shared_signals,
-    ae_only_signals
-from {SCHEMA}.deal_progressions
-where model = ? and model_version = ? and not is_pending
-"""
-
-
 def _order_keys(summaries: list[Row], baseline: str | None) -> list[Key]:
     keys = sorted({_key(row) for row in summaries})
     return [k for k in keys if k[0] != baseline] + [k for k in keys if k[0] == baseline]
@@ -255,40 +205,6 @@ def split_signals(text: str | None) -> list[tuple[str, str]]:
         name, _, rest = item.partition(" (")
         pairs.append((name.strip(), rest.rstrip(")").strip() or "neutral"))
     return pairs
-
-
-def ae_signal_counts(rows: list[Row]) -> list[Row]:
-    """Per AE-side signal: opportunities whose AE text names it, and how many progressed."""
-    counts: dict[tuple[str, str], Row] = {}
-    seen: set[str] = set()
-    for row in rows:
-        if row["opportunity_id"] in seen:
-            continue
-        seen.add(row["opportunity_id"])
-        signals = split_signals(row["shared_signals"]) + split_signals(row["ae_only_signals"])
-        for signal, polarity in dict.fromkeys(signals):
-            entry = counts.setdefault(
-                (signal, polarity),
-                {"signal": signal, "polarity": polarity, "opportunities": 0, "progressed": 0},
-            )
-            entry["opportunities"] += 1
-            entry["progressed"] += int(bool(row["beyond_stage_one"]))
-    return sorted(counts.values(), key=lambda r: (-r["progressed"], -r["opportunities"]))
-
-
-def ae_signal_totals(rows: list[Row]) -> Row:
-    """Distinct decided opportunities, how many progressed, how many have AE signals."""
-    first: dict[str, Row] = {}
-    for row in rows:
-        first.setdefault(row["opportunity_id"], row)
-    return {
-        "opportunities": len(first),
-        "progressed": sum(bool(r["beyond_stage_one"]) for r in first.values()),
-        "with_signals": sum(bool(r["has_ae_reasoning"]) for r in first.values()),
-        "progressed_with_signals": sum(
-            bool(r["beyond_stage_one"]) and bool(r["has_ae_reasoning"]) for r in first.values()
-        ),
-    }
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -324,13 +240,6 @@ def load(db: Path) -> ReportData:
         comparison = fetch(con, f"select * from {SCHEMA}.model_comparison")
         baseline = _baseline(comparison, summaries)
         keys = _order_keys(summaries, baseline)
-        groups: dict[Key, list[tuple[float, int, int]]] = {}
-        for row in fetch(con, _SCORE_GROUPS_SQL):
-            groups.setdefault(_key(row), []).append(
-                (float(row["score"]), int(row["progressed"]), int(row["not_progressed"]))
-            )
-        tested = [k for k in keys if k[0] != baseline] or keys
-        opportunities = fetch(con, _AE_SIGNALS_SQL, list(tested[0]))
         data = ReportData(
             db=db,
             summaries=summaries,
@@ -338,19 +247,27 @@ def load(db: Path) -> ReportData:
             calibration=fetch(
                 con, f"select * from {SCHEMA}.score_calibration order by score_decile"
             ),
-            segments=fetch(con, f"select * from {SCHEMA}.metrics_by_segment"),
-            signals=fetch(con, f"select * from {SCHEMA}.signal_progression"),
+            # ordered so that ties keep one order from run to run
+            segments=fetch(
+                con,
+                f"select * from {SCHEMA}.metrics_by_segment "
+                "order by segment_type, segment_value, model, model_version",
+            ),
+            signals=fetch(
+                con,
+                f"select * from {SCHEMA}.signal_progression "
+                "order by signal, polarity, model, model_version",
+            ),
             comparison=comparison,
             misses=fetch(
                 con,
                 f"select * from {SCHEMA}.review_misses where kind_rank <= ? order by review_rank",
                 [REVIEW_PER_KIND],
             ),
-            score_groups=groups,
-            outcomes={_key(row): row for row in fetch(con, _OUTCOMES_SQL)},
-            alignment_parts={_key(row): row for row in fetch(con, _ALIGNMENT_SQL)},
-            ae_signals=ae_signal_counts(opportunities),
-            ae_totals=ae_signal_totals(opportunities),
+            curves=fetch(con, f"select * from {SCHEMA}.score_curves order by point_rank"),
+            ae_signals=fetch(
+                con, f"select * from {SCHEMA}.ae_signal_progression order by signal_rank"
+            ),
             data_quality=fetch(
                 con, f"select * from {SCHEMA}.data_quality order by object_name, check_name"
             ),

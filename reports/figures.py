@@ -1,8 +1,9 @@
 """The chart-led sections: ranking curves, calibration and lift, the threshold sweep,
 segments, and the business-context patterns that go with progression.
 
-Curves come from ``contact_outcomes`` (every distinct score a threshold, so the area under
-the drawn ROC curve is the marts' AUC); everything else from its mart as it is.
+Curves come from ``score_curves`` (every distinct score a threshold, so the area under the
+drawn ROC curve is the marts' AUC); everything else from its mart as it is: the page selects,
+orders and formats mart columns, it computes no figure.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ from reports.charts import (
     line_chart,
     nice_ticks,
     plain_tick,
+    thin,
 )
 from reports.checks import band_bounds
 from reports.data import Key, ReportData, Row
 from reports.html import Safe, el
 from reports.page import Col, details, figure, section, table
-from reports.stats import pr_points, roc_points, thin, wilson
-from reports.verdict import false_positive_rate
 
 #: Segments and signals resting on fewer decided contacts are left out of charts.
 MIN_CHART_DECIDED = 5
@@ -64,13 +64,21 @@ def _threshold_text(data: ReportData, key: Key) -> str:
     return f"{threshold:.2f}" if threshold is not None else "current"
 
 
+def _curve(data: ReportData, key: Key, x: str, y: str) -> list[tuple[float, float]]:
+    """One model's curve points from score_curves (both coordinates defined), thinned."""
+    rows = sorted(data.rows(data.curves, key), key=lambda r: r["point_rank"])
+    return thin(
+        [(r[x], r[y]) for r in rows if not fmt.missing(r.get(x)) and not fmt.missing(r.get(y))]
+    )
+
+
 def roc_chart(data: ReportData) -> Safe:
     """ROC curves of all models, the chance diagonal, and each model's current threshold."""
     series, marks = [], []
     for key in data.keys:
         summary = data.summary(key)
         label = data.label(key)
-        points = thin(roc_points(data.score_groups.get(key, [])))
+        points = _curve(data, key, "curve_false_positive_rate", "curve_recall")
         series.append(
             Series(
                 f"{label} (AUC {fmt.dec(summary.get('roc_auc'))})",
@@ -79,8 +87,8 @@ def roc_chart(data: ReportData) -> Safe:
                 data.dash(key),
             )
         )
-        fpr, recall = false_positive_rate(summary), summary.get("model_recall")
-        if fpr is not None and not fmt.missing(recall):
+        fpr, recall = summary.get("false_positive_rate"), summary.get("model_recall")
+        if not fmt.missing(fpr) and not fmt.missing(recall):
             marks.append(
                 Mark(
                     fpr,
@@ -107,7 +115,7 @@ def pr_chart(data: ReportData) -> Safe:
     for key in data.keys:
         summary = data.summary(key)
         label = data.label(key)
-        points = thin(pr_points(data.score_groups.get(key, [])))
+        points = _curve(data, key, "curve_recall", "curve_precision")
         ap = fmt.dec(summary.get("average_precision"))
         series.append(Series(f"{label} (AP {ap})", points, data.color(key), data.dash(key)))
         precision, recall = summary.get("model_precision"), summary.get("model_recall")
@@ -474,20 +482,18 @@ def thresholds(data: ReportData) -> Safe:
     )
 
 
-def rate_interval(progressed: int | None, decided: int | None) -> tuple[float, float] | None:
-    """The Wilson 95% interval of a progression rate."""
-    return wilson(progressed or 0, decided) if decided else None
+def rate_interval(row: Row) -> tuple[float, float] | None:
+    """The Wilson 95% interval of a segment's or signal's progression rate (mart columns)."""
+    low, high = row.get("progression_ci_low"), row.get("progression_ci_high")
+    return None if fmt.missing(low) or fmt.missing(high) else (low, high)
 
 
 def _decided(row: Row) -> int:
-    if "decided_contacts" in row:  # backtest_summary: pending and undetermined apart
-        return row.get("decided_contacts") or 0
-    # segment rows: their pending_contacts counts every contact not decided
-    return (row.get("total_contacts") or 0) - (row.get("pending_contacts") or 0)
+    return row.get("decided_contacts") or 0
 
 
 def _rate_text(row: Row) -> str:
-    interval = rate_interval(row.get("progressed_contacts"), _decided(row))
+    interval = rate_interval(row)
     if interval is None:
         return fmt.DASH
     return f"{fmt.pct(row.get('progression_rate'))} ({fmt.pct_range(*interval)})"
@@ -505,7 +511,7 @@ def industry_chart(data: ReportData) -> Safe:
         HBar(
             str(r["segment_value"]),
             r.get("progression_rate") or 0.0,
-            rate_interval(r.get("progressed_contacts"), _decided(r)),
+            rate_interval(r),
             f"{fmt.pct(r.get('progression_rate'))} of {fmt.num(_decided(r))}",
             BLUE,
         )
@@ -653,12 +659,9 @@ def segments(data: ReportData) -> Safe:
 
 
 def signal_interval(row: Row) -> tuple[float, float] | None:
-    """The 95% interval of a signal's lift (its progression rate's interval ÷ base rate)."""
-    base = row.get("base_rate")
-    interval = rate_interval(row.get("progressed_contacts"), row.get("decided_contacts"))
-    if interval is None or fmt.missing(base) or not base:
-        return None
-    return interval[0] / base, interval[1] / base
+    """The 95% interval of a signal's lift (signal_progression.lift_ci_low/high)."""
+    low, high = row.get("lift_ci_low"), row.get("lift_ci_high")
+    return None if fmt.missing(low) or fmt.missing(high) else (low, high)
 
 
 def signal_chart(data: ReportData, key: Key) -> Safe:
@@ -707,23 +710,22 @@ def _signal_table(data: ReportData, key: Key) -> Safe:
     rows = sorted(data.rows(data.signals, key), key=lambda r: -(r.get("lift") or 0))
     body = []
     for r in rows:
-        interval = rate_interval(r.get("progressed_contacts"), r.get("decided_contacts"))
+        interval = rate_interval(r)
         rate = fmt.pct(r.get("progression_rate"))
         if interval:
             rate += f" ({fmt.pct_range(*interval)})"
-        total = r.get("total_contacts") or 0
         body.append(
             [
                 fmt.signal_label(r["signal"]),
                 r.get("category") or fmt.DASH,
                 r.get("polarity") or fmt.DASH,
-                fmt.num(total),
+                fmt.num(r.get("total_contacts")),
                 fmt.num(r.get("decided_contacts")),
                 fmt.num(r.get("progressed_contacts")),
                 rate,
                 fmt.times(r.get("lift")),
                 fmt.pct(r.get("mean_score")),
-                fmt.pct((r.get("model_qualified") or 0) / total if total else None),
+                fmt.pct(r.get("qualification_rate")),
             ]
         )
     return table(
@@ -750,10 +752,10 @@ def ae_signal_table(data: ReportData) -> Safe:
             fmt.signal_label(r["signal"]),
             r["polarity"],
             fmt.num(r["opportunities"]),
-            fmt.num(r["progressed"]),
-            fmt.pct(r["progressed"] / r["opportunities"] if r["opportunities"] else None),
+            fmt.num(r["progressed_opportunities"]),
+            fmt.pct(r.get("progression_rate")),
         ]
-        for r in data.ae_signals
+        for r in sorted(data.rows(data.ae_signals, data.primary), key=lambda r: r["signal_rank"])
     ]
     return table(
         [
@@ -772,7 +774,7 @@ def ae_signal_table(data: ReportData) -> Safe:
 def patterns(data: ReportData) -> Safe:
     """Which business-context signals go with progression, on the model's side and the AE's."""
     key = data.primary
-    totals = data.ae_totals
+    totals = data.summary(key)
     parts: list[Safe] = [
         el(
             "p",
@@ -798,9 +800,10 @@ def patterns(data: ReportData) -> Safe:
         el(
             "p",
             f"The signals named in the AEs' notes (description, next step, loss reason) on "
-            f"{fmt.num(totals.get('opportunities'))} decided opportunities, "
-            f"{fmt.num(totals.get('progressed'))} of which progressed beyond Stage 1; "
-            f"{fmt.num(totals.get('with_signals'))} carry notes naming at least one signal.",
+            f"{fmt.num(totals.get('ae_opportunities'))} decided opportunities, "
+            f"{fmt.num(totals.get('ae_opportunities_progressed'))} of which progressed beyond "
+            f"Stage 1; {fmt.num(totals.get('ae_opportunities_with_signals'))} carry notes naming "
+            "at least one signal.",
         )
     )
     parts.append(ae_signal_table(data))

@@ -15,13 +15,7 @@ from reports import fmt
 from reports.data import REVIEW_PER_KIND, Key, ReportData, Row, describe_org, split_signals
 from reports.html import Safe, el, join
 from reports.page import Col, details, section, table
-from reports.stats import mcnemar_p
-from reports.verdict import (
-    false_negative_rate,
-    false_positive_rate,
-    lift_at_threshold,
-    verdict_sentence,
-)
+from reports.verdict import verdict_sentence
 
 #: How many misses per model are shown before the rest fold away (of at most
 #: ``REVIEW_PER_KIND`` per kind that the page holds).
@@ -194,7 +188,7 @@ def _verdict_card(data: ReportData, key: Key) -> Safe:
         baseline_label=None if is_baseline or baseline_key is None else data.label(baseline_key),
         baseline=None if is_baseline or baseline_key is None else data.summary(baseline_key),
     )
-    lift = lift_at_threshold(summary)
+    lift = summary.get("precision_lift")
     also = (
         f"Qualifies {fmt.pct(summary.get('qualification_rate'))} of "
         f"{fmt.num(summary.get('total_contacts'))} scored contacts; "
@@ -257,7 +251,6 @@ def _cm_cell(count: Any, code: str, what: str, *, hit: bool) -> Safe:
 def confusion_matrix(data: ReportData, key: Key) -> Safe:
     """The 2×2 matrix of one model over decided contacts, with pending contacts beside it."""
     s = data.summary(key)
-    outcome = data.outcomes.get(key, {})
     matrix = el(
         "table",
         el(
@@ -291,12 +284,12 @@ def confusion_matrix(data: ReportData, key: Key) -> Safe:
         f"recall {fmt.pct(s.get('model_recall'))}, "
         f"specificity {fmt.pct(s.get('specificity'))}, "
         f"accuracy {fmt.pct(s.get('model_accuracy'))}, "
-        f"F1 {fmt.dec(s.get('f1'))}. False-positive rate {fmt.pct(false_positive_rate(s))}, "
-        f"false-negative rate {fmt.pct(false_negative_rate(s))}."
+        f"F1 {fmt.dec(s.get('f1'))}. False-positive rate {fmt.pct(s.get('false_positive_rate'))}, "
+        f"false-negative rate {fmt.pct(s.get('false_negative_rate'))}."
     )
     pending = (
         f"Not in the matrix: {fmt.num(s.get('pending_contacts'))} pending contacts, "
-        f"{fmt.num(outcome.get('pending_qualified'))} of them qualified by the model"
+        f"{fmt.num(s.get('pending_qualified'))} of them qualified by the model"
         + (
             f"; {fmt.num(s.get('undetermined_contacts'))} undetermined (a deal's stage as of "
             "the as-of date cannot be known)."
@@ -305,9 +298,9 @@ def confusion_matrix(data: ReportData, key: Key) -> Safe:
         )
     )
     costly = (
-        f"Of the FN, {fmt.num(outcome.get('fn_won'))} became won deals; of the FP, "
-        f"{fmt.num(outcome.get('fp_closed_at_stage_one'))} were closed lost at Stage 1 and "
-        f"{fmt.num(outcome.get('fp_without_opportunity'))} never got an opportunity."
+        f"Of the FN, {fmt.num(s.get('fn_won_contacts'))} became won deals; of the FP, "
+        f"{fmt.num(s.get('fp_closed_at_stage_one_contacts'))} were closed lost at Stage 1 and "
+        f"{fmt.num(s.get('fp_without_opportunity_contacts'))} never got an opportunity."
     )
     return el(
         "div",
@@ -387,7 +380,7 @@ def comparison_table(data: ReportData, row: Row) -> Safe:
 def paired_table(data: ReportData, row: Row) -> Safe:
     """The paired (McNemar) view on contacts decided for both models."""
     model, baseline = row["model"], row["baseline_model"]
-    p = mcnemar_p(row.get("only_model_correct") or 0, row.get("only_baseline_correct") or 0)
+    p = row.get("mcnemar_p_value")
     rows = [
         ["Both right", fmt.num(row.get("both_correct"))],
         [f"Only {model} right", fmt.num(row.get("only_model_correct"))],
@@ -429,26 +422,15 @@ def comparison(data: ReportData) -> Safe:
     return section("comparison", "Model vs baseline", *parts)
 
 
-def matures_on(data: ReportData, key: Key) -> dt.date | None:
-    """The day the youngest pending contact reaches maturity (all are decided by then)."""
-    first, outcome = data.first, data.outcomes.get(key, {})
-    youngest, as_of = outcome.get("pending_youngest_days"), first.get("as_of")
-    maturity = first.get("maturity_days")
-    if youngest is None or as_of is None or maturity is None:
-        return None
-    return as_of + dt.timedelta(days=int(maturity) - int(youngest))
-
-
 def pending(data: ReportData) -> Safe:
     """How many contacts are pending, what that means, and what each model said of them."""
     first = data.first
-    primary = data.outcomes.get(data.primary, {})
-    total = first.get("total_contacts") or 0
+    primary = data.summary(data.primary)
     count = first.get("pending_contacts") or 0
     maturity = fmt.num(first.get("maturity_days"))
-    share = count / total if total else None
     intro = (
-        f"{fmt.num(count)} of {fmt.num(total)} scored contacts ({fmt.pct(share)}) are pending: "
+        f"{fmt.num(count)} of {fmt.num(first.get('total_contacts'))} scored contacts "
+        f"({fmt.pct(first.get('pending_share'))}) are pending: "
         f"they are younger than {maturity} days and none of their opportunities has progressed "
         "yet, so it is too early to say whether the AEs will progress them. They are not "
         "counted as 'not progressed' and are left out of every rate and chart that compares "
@@ -456,25 +438,24 @@ def pending(data: ReportData) -> Safe:
         "to work)."
     )
     if count:
-        done = matures_on(data, data.primary)
         intro += (
             f" Their ages run from {fmt.num(primary.get('pending_youngest_days'))} to "
             f"{fmt.num(primary.get('pending_oldest_days'))} days; "
             f"{fmt.num(primary.get('pending_with_opportunity'))} already have an opportunity "
-            f"in Stage 1. Rerun the backtest with an as-of date on or after {fmt.day(done)} "
+            "in Stage 1. Rerun the backtest with an as-of date on or after "
+            f"{fmt.day(primary.get('pending_decided_on'))} "
             "to judge them all."
         )
     rows = []
     for key in data.keys:
-        outcome = data.outcomes.get(key, {})
-        qualified = outcome.get("pending_qualified")
+        summary = data.summary(key)
         rows.append(
             [
                 data.label(key),
-                fmt.num(outcome.get("pending")),
-                fmt.num(qualified),
-                fmt.pct(qualified / count if count and qualified is not None else None),
-                fmt.pct(data.summary(key).get("qualification_rate")),
+                fmt.num(summary.get("pending_contacts")),
+                fmt.num(summary.get("pending_qualified")),
+                fmt.pct(summary.get("pending_qualification_rate")),
+                fmt.pct(summary.get("qualification_rate")),
             ]
         )
     return section(
@@ -722,10 +703,10 @@ def footer(data: ReportData) -> Safe:
         "p",
         "Built by ",
         el("code", "python -m reports"),
-        f" from the dbt marts in {data.db} (schema marts: backtest_summary, contact_outcomes, "
-        "deal_progressions, threshold_sweep, score_calibration, metrics_by_segment, "
-        "signal_progression, model_comparison, review_misses). Every figure is computed from "
-        "them; the dbt docs (",
+        f" from the dbt marts in {data.db} (schema marts: backtest_summary, score_curves, "
+        "threshold_sweep, score_calibration, metrics_by_segment, signal_progression, "
+        "ae_signal_progression, model_comparison, review_misses, data_quality). Every figure "
+        "is a column of them, shown as it is; the dbt docs (",
         el("code", "make docs"),
         ") define each column. This page is self-contained: it loads nothing from the network.",
     )

@@ -49,8 +49,7 @@ def _recall_part(label: str, summary: Row) -> str:
 
 
 def _precision_part(summary: Row) -> str:
-    qualified = (summary.get("true_positives") or 0) + (summary.get("false_positives") or 0)
-    if not qualified:
+    if fmt.missing(summary.get("model_precision")):  # null: it qualified no decided contact
         return "it qualifies none of the decided contacts"
     low, high = summary.get("precision_ci_low"), summary.get("precision_ci_high")
     return (
@@ -80,23 +79,3 @@ def auc_grade(auc: float | None) -> str:
     if auc > 0.5:
         return "Barely better than chance"
     return "No better than chance"
-
-
-def lift_at_threshold(summary: Row) -> float | None:
-    """Precision over the base rate: how much likelier a qualified contact progresses."""
-    precision, base = summary.get("model_precision"), summary.get("base_rate")
-    if fmt.missing(precision) or fmt.missing(base) or not base:
-        return None
-    return precision / base
-
-
-def false_positive_rate(summary: Row) -> float | None:
-    """FP / (FP + TN): of the contacts AEs did not progress, the share the model qualified."""
-    fp, tn = summary.get("false_positives") or 0, summary.get("true_negatives") or 0
-    return fp / (fp + tn) if fp + tn else None
-
-
-def false_negative_rate(summary: Row) -> float | None:
-    """FN / (FN + TP): of the contacts AEs progressed, the share the model turned away."""
-    fn, tp = summary.get("false_negatives") or 0, summary.get("true_positives") or 0
-    return fn / (fn + tp) if fn + tp else None

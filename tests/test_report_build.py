@@ -11,12 +11,14 @@ page must show both as text.
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 import struct
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -24,8 +26,6 @@ import pytest
 
 from reports.answers import BUSINESS_QUESTIONS, KEY_QUESTIONS
 from reports.checks import EXPECTATIONS
-from reports.data import load
-from reports.stats import roc_points, trapezoid_area
 from reports.verdict import verdict_sentence
 from tests.cdp import INSTALL_HINT, Chromium, find_chromium
 from tests.stages import score
@@ -190,11 +190,233 @@ def test_the_page_is_self_contained(page: str) -> None:
     assert urls <= {"http://www.w3.org/2000/svg"}
 
 
-def test_drawn_roc_curves_have_the_marts_auc(warehouse: Path) -> None:
-    data = load(warehouse)
-    for key in data.keys:
-        area = trapezoid_area(roc_points(data.score_groups[key]))
-        assert area == pytest.approx(data.summary(key)["roc_auc"], abs=1e-9), key
+# -- the marts' statistics, recomputed here independently from the row-level marts ---------
+
+
+def rows_of(db: Path, sql: str) -> list[dict[str, object]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(sql)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def wilson(successes: int, trials: int) -> tuple[float, float] | None:
+    """The Wilson 95% score interval, as any textbook writes it."""
+    if not trials:
+        return None
+    z, p = 1.96, successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials**2)) / (1 + z * z / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def assert_interval(low: object, high: object, expected: tuple[float, float] | None) -> None:
+    if expected is None:
+        assert low is None and high is None
+    else:
+        assert (low, high) == pytest.approx(expected, abs=1e-9)
+
+
+def decided_by_model(db: Path) -> dict[tuple[str, str], list[tuple[float, bool]]]:
+    out: dict[tuple[str, str], list[tuple[float, bool]]] = {}
+    for row in rows_of(db, "select * from marts.contact_outcomes where is_decided"):
+        key = (str(row["model"]), str(row["model_version"]))
+        out.setdefault(key, []).append(
+            (float(row["qualification_score"]), bool(row["ae_progressed"]))
+        )
+    return out
+
+
+def test_score_curves_walk_every_distinct_score_and_hold_the_auc(warehouse: Path) -> None:
+    summaries_by_key = {
+        (r["model"], r["model_version"]): r
+        for r in rows_of(warehouse, "select * from marts.backtest_summary")
+    }
+    for key, contacts in decided_by_model(warehouse).items():
+        positives = sum(label for _, label in contacts)
+        negatives = len(contacts) - positives
+        points = [(0.0, 0.0)]
+        for threshold in sorted({value for value, _ in contacts}, reverse=True):
+            tp = sum(label for value, label in contacts if value >= threshold)
+            fp = sum(not label for value, label in contacts if value >= threshold)
+            points.append((fp / negatives, tp / positives))
+        model, version = key
+        mart = rows_of(
+            warehouse,
+            f"select * from marts.score_curves where model = '{model}' "
+            f"and model_version = '{version}' order by point_rank",
+        )
+        drawn = [(r["curve_false_positive_rate"], r["curve_recall"]) for r in mart]
+        assert len(drawn) == len(points), key
+        flat = [value for point in drawn for value in point]
+        assert flat == pytest.approx([value for point in points for value in point], abs=1e-12)
+        # The trapezoid area under the points is the Mann-Whitney AUC, ties counting half.
+        area = sum((x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in pairwise(drawn))
+        wins = sum(
+            (p > n) + 0.5 * (p == n) for p, lp in contacts if lp for n, ln in contacts if not ln
+        )
+        assert area == pytest.approx(wins / (positives * negatives), abs=1e-9), key
+        assert summaries_by_key[key]["roc_auc"] == pytest.approx(area, abs=1e-9), key
+        precision = [r["curve_precision"] for r in mart]
+        assert precision[0] == precision[1] and precision[-1] == pytest.approx(
+            positives / len(contacts)
+        )
+
+
+def test_every_interval_is_the_wilson_interval(warehouse: Path) -> None:
+    for r in rows_of(warehouse, "select * from marts.backtest_summary"):
+        correct = r["true_positives"] + r["true_negatives"]
+        assert_interval(
+            r["accuracy_ci_low"], r["accuracy_ci_high"], wilson(correct, r["decided_contacts"])
+        )
+        assert_interval(
+            r["precision_ci_low"],
+            r["precision_ci_high"],
+            wilson(r["true_positives"], r["true_positives"] + r["false_positives"]),
+        )
+    segments = rows_of(warehouse, "select * from marts.metrics_by_segment")
+    assert segments
+    for r in segments:
+        decided = r["total_contacts"] - r["pending_contacts"]
+        assert r["decided_contacts"] == decided
+        assert_interval(
+            r["progression_ci_low"],
+            r["progression_ci_high"],
+            wilson(r["progressed_contacts"], decided),
+        )
+    signals = rows_of(warehouse, "select * from marts.signal_progression")
+    assert signals
+    for r in signals:
+        interval = wilson(r["progressed_contacts"], r["decided_contacts"])
+        assert_interval(r["progression_ci_low"], r["progression_ci_high"], interval)
+        if interval and r["base_rate"]:
+            lift = (interval[0] / r["base_rate"], interval[1] / r["base_rate"])
+            assert_interval(r["lift_ci_low"], r["lift_ci_high"], lift)
+
+
+def mcnemar(only_first: int, only_second: int) -> float | None:
+    """Two-sided McNemar: exact binomial below 25 discordant pairs, else chi-square (1 df)
+    with continuity correction."""
+    n = only_first + only_second
+    if n == 0:
+        return None
+    if n < 25:
+        tail = sum(math.comb(n, i) for i in range(min(only_first, only_second) + 1)) / 2**n
+        return min(1.0, 2 * tail)
+    return math.erfc(math.sqrt((abs(only_first - only_second) - 1) ** 2 / n / 2))
+
+
+def test_model_comparison_holds_the_mcnemar_p_value(warehouse: Path) -> None:
+    decided = rows_of(warehouse, "select * from marts.contact_outcomes where is_decided")
+    right = {
+        (r["model"], r["contact_id"]): r["is_qualified"] == r["ae_progressed"] for r in decided
+    }
+    comparison = rows_of(warehouse, "select * from marts.model_comparison")
+    assert comparison
+    for row in comparison:
+        shared = [
+            contact
+            for model, contact in right
+            if model == row["model"] and (row["baseline_model"], contact) in right
+        ]
+        only_model = sum(
+            right[(row["model"], c)] and not right[(row["baseline_model"], c)] for c in shared
+        )
+        only_baseline = sum(
+            right[(row["baseline_model"], c)] and not right[(row["model"], c)] for c in shared
+        )
+        assert (row["only_model_correct"], row["only_baseline_correct"]) == (
+            only_model,
+            only_baseline,
+        )
+        expected = mcnemar(only_model, only_baseline)
+        assert row["mcnemar_p_value"] == pytest.approx(expected, rel=1e-6)
+    assert mcnemar(0, 5) == pytest.approx(0.0625) and mcnemar(76, 93) == pytest.approx(
+        0.2183, abs=1e-3
+    )
+
+
+def test_summary_counts_and_rates_match_the_contact_rows(warehouse: Path) -> None:
+    outcomes = rows_of(warehouse, "select * from marts.contact_outcomes")
+    deals = rows_of(warehouse, "select * from marts.deal_progressions")
+    for s in rows_of(warehouse, "select * from marts.backtest_summary"):
+        mine = [
+            r
+            for r in outcomes
+            if (r["model"], r["model_version"]) == (s["model"], s["model_version"])
+        ]
+        pending = [r for r in mine if r["is_pending"]]
+        fn = [r for r in mine if r["outcome"] == "FN"]
+        fp = [r for r in mine if r["outcome"] == "FP"]
+        assert s["pending_qualified"] == sum(bool(r["is_qualified"]) for r in pending)
+        assert s["pending_with_opportunity"] == sum(
+            (r["attributed_opportunities"] or 0) > 0 for r in pending
+        )
+        assert s["pending_youngest_days"] == min(
+            (r["contact_age_days"] for r in pending), default=None
+        )
+        assert s["fn_won_contacts"] == sum(bool(r["has_won_opportunity"]) for r in fn)
+        assert s["fp_closed_at_stage_one_contacts"] == sum(
+            bool(r["has_opportunity_closed_at_stage_one"]) for r in fp
+        )
+        assert s["fp_without_opportunity_contacts"] == sum(
+            not r["attributed_opportunities"] for r in fp
+        )
+        assert s["false_positive_rate"] == pytest.approx(len(fp) / (len(fp) + s["true_negatives"]))
+        assert s["false_negative_rate"] == pytest.approx(len(fn) / (len(fn) + s["true_positives"]))
+        assert s["precision_lift"] == pytest.approx(s["model_precision"] / s["base_rate"])
+        assert s["mean_score"] == pytest.approx(
+            sum(r["qualification_score"] for r in mine) / len(mine)
+        )
+        aligned = [
+            r
+            for r in deals
+            if (r["model"], r["model_version"]) == (s["model"], s["model_version"])
+            and r["has_ae_reasoning"]
+            and r["alignment_score"] is not None
+        ]
+        assert s["decision_agreement_avg"] == pytest.approx(
+            sum(r["decision_agreement"] for r in aligned) / len(aligned)
+        )
+        assert s["signal_agreement_avg"] == pytest.approx(
+            sum(r["signal_agreement"] for r in aligned) / len(aligned)
+        )
+
+
+def test_ae_signals_count_each_opportunity_once(warehouse: Path) -> None:
+    """Per model, the AE-side signals (shared + AE-only lists of deal_progressions) of each
+    opportunity of a contact not pending, an opportunity counted once."""
+    deals = rows_of(warehouse, "select * from marts.deal_progressions where not is_pending")
+    mart = rows_of(warehouse, "select * from marts.ae_signal_progression")
+    summaries_by_key = {
+        (r["model"], r["model_version"]): r
+        for r in rows_of(warehouse, "select * from marts.backtest_summary")
+    }
+    assert mart
+    for key, summary in summaries_by_key.items():
+        mine = [r for r in deals if (r["model"], r["model_version"]) == key]
+        progressed = {r["opportunity_id"] for r in mine if r["beyond_stage_one"]}
+        signals: dict[str, set[tuple[str, str]]] = {}
+        for r in mine:
+            for text in (r["shared_signals"], r["ae_only_signals"]):
+                for item in filter(None, (text or "").split(", ")):
+                    name, _, polarity = item.partition(" (")
+                    signals.setdefault(r["opportunity_id"], set()).add((name, polarity.rstrip(")")))
+        counts: dict[tuple[str, str], list[int]] = {}
+        for opportunity, pairs in signals.items():
+            for pair in pairs:
+                entry = counts.setdefault(pair, [0, 0])
+                entry[0] += 1
+                entry[1] += opportunity in progressed
+        got = {
+            (r["signal"], r["polarity"]): [r["opportunities"], r["progressed_opportunities"]]
+            for r in mart
+            if (r["model"], r["model_version"]) == key
+        }
+        assert got == counts, key
+        assert summary["ae_opportunities"] == len({r["opportunity_id"] for r in mine})
+        assert summary["ae_opportunities_progressed"] == len(progressed)
+        assert summary["ae_opportunities_with_signals"] == len(signals)
 
 
 def png_size(path: Path) -> tuple[int, int]:

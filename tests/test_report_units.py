@@ -1,5 +1,7 @@
-"""The report's pure pieces: formatting, escaping, statistics, the expected-results checks,
-the verdict sentence and the SVG chart builders, on hand-made inputs."""
+"""The report's pure pieces: formatting, escaping, the expected-results checks, the verdict
+sentence and the SVG chart builders, on hand-made inputs. (The statistics are mart columns,
+checked against an independent recomputation in tests/test_report_build.py and by dbt's
+unit tests.)"""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 
 from reports import fmt
 from reports.build import render
-from reports.charts import Axis, HBar, Mark, Rule, Series, bar_chart, hbar_chart, line_chart
+from reports.charts import Axis, HBar, Mark, Rule, Series, bar_chart, hbar_chart, line_chart, thin
 from reports.checks import (
     MET,
     NOT_MET,
@@ -30,15 +32,8 @@ from reports.checks import (
     check_small_business,
     check_technology,
 )
-from reports.data import (
-    ReportData,
-    ae_signal_counts,
-    ae_signal_totals,
-    describe_org,
-    split_signals,
-)
+from reports.data import ReportData, describe_org, split_signals
 from reports.html import Safe, el, esc, join
-from reports.stats import mcnemar_p, pr_points, roc_points, thin, trapezoid_area, wilson
 from reports.verdict import auc_grade, verdict_sentence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,36 +91,7 @@ def test_text_is_escaped_and_safe_markup_is_not() -> None:
     )
 
 
-# -- statistics ---------------------------------------------------------------------------
-
-
-def test_wilson_matches_the_marts_formula() -> None:
-    # backtest_summary's precision interval for 87 of 248 on the demo org
-    low, high = wilson(87, 248)
-    assert low == pytest.approx(0.29409791552059844, abs=1e-12)
-    assert high == pytest.approx(0.41206659423473996, abs=1e-12)
-    assert wilson(0, 12) == (0.0, pytest.approx(0.2425, abs=1e-4))
-    assert wilson(5, 5)[1] == 1.0
-    assert wilson(0, 0) is None
-
-
-# The dbt unit test's case: positives at 0.875, 0.5 (tied with a negative) and 0.25.
-TINY_GROUPS = [(0.875, 1, 0), (0.75, 0, 1), (0.5, 1, 1), (0.375, 0, 1), (0.25, 1, 0)]
-
-
-def test_roc_points_area_is_the_rank_auc_with_ties() -> None:
-    points = roc_points(TINY_GROUPS)
-    assert points[0] == (0.0, 0.0) and points[-1] == (1.0, 1.0)
-    assert len(points) == len(TINY_GROUPS) + 1
-    assert trapezoid_area(points) == pytest.approx(0.5)
-    assert roc_points([(0.5, 3, 0)]) == []
-
-
-def test_pr_points_walk_thresholds_down() -> None:
-    points = pr_points(TINY_GROUPS)
-    assert points[:3] == [(0.0, 1.0), (1 / 3, 1.0), (1 / 3, 0.5)]
-    assert points[-1] == (1.0, 0.5)
-    assert pr_points([(0.5, 0, 4)]) == []
+# -- drawing ------------------------------------------------------------------------------
 
 
 def test_thin_keeps_the_ends() -> None:
@@ -133,12 +99,6 @@ def test_thin_keeps_the_ends() -> None:
     thinned = thin(points, 50)
     assert len(thinned) == 50 and thinned[0] == points[0] and thinned[-1] == points[-1]
     assert thin(points[:10], 50) == points[:10]
-
-
-def test_mcnemar() -> None:
-    assert mcnemar_p(0, 0) is None
-    assert mcnemar_p(0, 5) == pytest.approx(0.0625)
-    assert mcnemar_p(76, 93) == pytest.approx(0.2183, abs=1e-3)
 
 
 # -- expected results ---------------------------------------------------------------------
@@ -157,10 +117,13 @@ def summary(**values: object) -> dict[str, object]:
         "true_negatives": 65,
         "false_negatives": 5,
         "model_accuracy": 0.80,
+        "accuracy_ci_low": 0.71,
+        "accuracy_ci_high": 0.87,
         "majority_class_accuracy": 0.80,
         "base_rate": 0.20,
         "ae_model_alignment_avg": 0.7,
         "ae_reasoning_rows": 30,
+        "mean_score": 0.5,
     }
     return {**base, **values}
 
@@ -175,7 +138,7 @@ def test_qualification_rate_check() -> None:
 def test_accuracy_check() -> None:
     met = check_accuracy(summary(model_accuracy=0.85))
     assert met.status == MET
-    assert "85.0% of 100 decided contacts" in met.figure
+    assert "85.0% of 100 decided contacts (95% CI 71–87%)" in met.figure
     assert "qualifying nobody (the majority class) would score 80.0%" in met.figure
     assert check_accuracy(summary(model_accuracy=0.65)).status == NOT_MET
     # Issue #10: a model that qualifies nobody is as accurate as the majority class alone.
@@ -206,16 +169,20 @@ def test_processing_rate_check() -> None:
     assert check_processing_rate({"processed": 0, "rate": 0.0}).status == UNMEASURABLE
 
 
-def size_bands(**means: float) -> list[dict[str, object]]:
-    """metrics_by_segment company_size_band rows, 10 contacts each, with the given means."""
+def size_bands(*bands: str, **classes: float) -> list[dict[str, object]]:
+    """metrics_by_segment rows: company_size_band rows named, company_size_class rows of 20
+    contacts each with the given mean score."""
     return [
+        {"segment_type": "company_size_band", "segment_value": band, "total_contacts": 10}
+        for band in bands
+    ] + [
         {
-            "segment_type": "company_size_band",
-            "segment_value": band,
-            "total_contacts": 10,
+            "segment_type": "company_size_class",
+            "segment_value": name,
+            "total_contacts": 20,
             "mean_score": mean,
         }
-        for band, mean in means.items()
+        for name, mean in classes.items()
     ]
 
 
@@ -227,15 +194,17 @@ def test_band_bounds() -> None:
 
 
 def test_enterprise_and_small_business_checks() -> None:
-    bands = size_bands(**{"1-49": 0.25, "50-199": 0.35, "1000-4999": 0.70, "5000+": 0.90})
+    names = ("5000+", "1-49", "50-199", "200-999", "1000-4999", "unknown")
+    bands = size_bands(*names, enterprise=0.80, small_business=0.30, mid_market=0.5)
     enterprise = check_enterprise(bands)
     assert enterprise.status == MET
     assert enterprise.figure == "mean score 80.0% over 20 contacts (1000-4999, 5000+)"
-    assert check_small_business(bands).status == MET
-    low = size_bands(**{"1-49": 0.5, "1000-4999": 0.5})
+    small = check_small_business(bands)
+    assert small.status == MET and small.figure.endswith("(1-49, 50-199)")
+    low = size_bands("1-49", "1000-4999", enterprise=0.5, small_business=0.5)
     assert check_enterprise(low).status == NOT_MET
     assert check_small_business(low).status == NOT_MET
-    assert check_enterprise(size_bands(unknown=0.8)).status == UNMEASURABLE
+    assert check_enterprise(size_bands("unknown", unknown=0.8)).status == UNMEASURABLE
     assert check_small_business([]).status == UNMEASURABLE
 
 
@@ -253,25 +222,35 @@ def industries(**means: float) -> list[dict[str, object]]:
 
 
 def test_technology_check() -> None:
-    assert check_technology(industries(Technology=0.6, Retail=0.4)).status == MET
-    assert check_technology(industries(Technology=0.3, Retail=0.4)).status == NOT_MET
-    assert check_technology(industries(Retail=0.4)).status == UNMEASURABLE
+    met = check_technology(summary(mean_score=0.5), industries(Technology=0.6, Retail=0.4))
+    assert met.status == MET
+    assert met.figure == "Technology 60.0% (10 contacts) vs 50.0% for all 150"
+    below = check_technology(summary(mean_score=0.5), industries(Technology=0.3, Retail=0.4))
+    assert below.status == NOT_MET
+    assert check_technology(summary(), industries(Retail=0.4)).status == UNMEASURABLE
+    nothing = check_technology(summary(mean_score=None), industries(Technology=0.6))
+    assert nothing.status == UNMEASURABLE
 
 
 def test_api_integration_check() -> None:
-    def signal(progressed: int) -> list[dict[str, object]]:
+    def signal(progressed: int, low: float | None, high: float | None) -> list[dict[str, object]]:
         return [
             {
                 "signal": "api_integration",
                 "decided_contacts": 100,
                 "progressed_contacts": progressed,
+                "progression_rate": progressed / 100,
+                "progression_ci_low": low,
+                "progression_ci_high": high,
                 "base_rate": 0.2,
             }
         ]
 
-    met = check_api_integration(signal(40))
-    assert met.status == MET and met.figure.startswith("40% of 100 tagged contacts progressed")
-    assert check_api_integration(signal(24)).status == NOT_MET  # interval includes 20%
+    met = check_api_integration(signal(40, 0.31, 0.50))
+    assert met.status == MET
+    assert met.figure == ("40% of 100 tagged contacts progressed (95% CI 31–50%) vs base rate 20%")
+    assert check_api_integration(signal(24, 0.17, 0.33)).status == NOT_MET  # includes 20%
+    assert check_api_integration(signal(0, None, None)).status == UNMEASURABLE
     assert check_api_integration([]).status == UNMEASURABLE
 
 
@@ -309,37 +288,13 @@ def test_verdict_sentence() -> None:
 # -- data helpers -------------------------------------------------------------------------
 
 
-def test_ae_signals_count_each_opportunity_once() -> None:
-    rows = [
-        {
-            "opportunity_id": "o1",
-            "beyond_stage_one": True,
-            "has_ae_reasoning": True,
-            "shared_signals": "budget_confirmed (positive)",
-            "ae_only_signals": None,
-        },
-        {
-            "opportunity_id": "o1",
-            "beyond_stage_one": True,
-            "has_ae_reasoning": True,
-            "shared_signals": None,
-            "ae_only_signals": "budget_confirmed (positive)",
-        },
-        {
-            "opportunity_id": "o2",
-            "beyond_stage_one": False,
-            "has_ae_reasoning": True,
-            "shared_signals": None,
-            "ae_only_signals": "no_budget (negative), budget_confirmed (positive)",
-        },
-    ]
-    assert split_signals(rows[2]["ae_only_signals"]) == [
+def test_split_signals_reads_the_marts_signal_lists() -> None:
+    assert split_signals("no_budget (negative), budget_confirmed (positive)") == [
         ("no_budget", "negative"),
         ("budget_confirmed", "positive"),
     ]
-    counts = {r["signal"]: (r["opportunities"], r["progressed"]) for r in ae_signal_counts(rows)}
-    assert counts == {"budget_confirmed": (2, 1), "no_budget": (1, 0)}
-    assert ae_signal_totals(rows)["opportunities"] == 2
+    assert split_signals("finance") == [("finance", "neutral")]
+    assert split_signals(None) == []
 
 
 def test_describe_org() -> None:
@@ -514,11 +469,8 @@ def test_a_warehouse_with_nothing_to_judge_still_renders(rows: list[dict[str, ob
         signals=[],
         comparison=[],
         misses=[],
-        score_groups={},
-        outcomes={},
-        alignment_parts={},
+        curves=[],
         ae_signals=[],
-        ae_totals={},
         keys=keys,
         baseline="demographic" if len(rows) > 1 else None,
     )
@@ -560,11 +512,8 @@ def test_the_review_list_keeps_the_top_of_each_kind_and_gives_the_sql() -> None:
         signals=[],
         comparison=[],
         misses=misses,
-        score_groups={},
-        outcomes={},
-        alignment_parts={},
+        curves=[],
         ae_signals=[],
-        ae_totals={},
         keys=[key],
     )
     page = html.unescape(render(data, generated=dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC)))

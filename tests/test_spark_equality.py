@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from reports.data import MARTS as REPORT_MARTS
 from tests.spark_fixtures import export_parquet
 from tests.stages import score
 
@@ -271,6 +272,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
 def test_spark_builds_the_same_marts(builds: Builds) -> None:
     assert len(builds.duckdb) >= 10
     assert sorted(builds.spark) == sorted(builds.duckdb)
+    # Every figure the report shows is a column of these marts, so all are compared below.
+    assert set(REPORT_MARTS) <= set(builds.duckdb)
 
 
 def test_every_mart_has_the_same_columns_and_types(builds: Builds) -> None:

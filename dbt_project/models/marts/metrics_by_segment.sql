@@ -1,6 +1,10 @@
 -- The confusion matrix and rates per segment: account industry, the model's industries and
--- use cases (a contact counts in each listed item), confidence, company size band, lead
--- source and AE owner (the contact's owner). Missing values form the segment 'unknown'.
+-- use cases (a contact counts in each listed item), confidence, company size band and class
+-- (the seed's enterprise: 1,000+ employees; small business: under 200), lead source and AE
+-- owner (the contact's owner). Missing values form the segment 'unknown'.
+-- Progression rates carry their Wilson 95% interval; recall_rank_in_type ranks the segments
+-- of a type with at least 10 progressed contacts from the lowest recall up.
+{%- set z = 1.96 %}
 with
 
 outcomes as (
@@ -27,6 +31,7 @@ described as (
         outcomes.*,
         contacts.account_industry,
         contacts.company_size_band,
+        contacts.number_of_employees,
         contacts.lead_source,
         contacts.owner_name
 
@@ -104,6 +109,19 @@ segments as (
 
     select
         described.*,
+        'company_size_class' as segment_type,
+        case
+            when described.number_of_employees >= 1000 then 'enterprise'
+            when described.number_of_employees >= 200 then 'mid_market'
+            when described.number_of_employees is not null then 'small_business'
+            else 'unknown'
+        end as segment_value
+    from described
+
+    union all
+
+    select
+        described.*,
         'lead_source' as segment_type,
         coalesce(described.lead_source, 'unknown') as segment_value
     from described
@@ -142,14 +160,40 @@ counted as (
         sum(case when is_decided then 0 else 1 end) as pending_contacts,
         sum(case when is_qualified then 1 else 0 end) as model_qualified,
         sum(case when ae_progressed then 1 else 0 end) as progressed_contacts,
-        sum(case when outcome = 'TP' then 1 else 0 end) as true_positives,
-        sum(case when outcome = 'FP' then 1 else 0 end) as false_positives,
-        sum(case when outcome = 'TN' then 1 else 0 end) as true_negatives,
-        sum(case when outcome = 'FN' then 1 else 0 end) as false_negatives,
+        {{ confusion_counts('outcome') }},
         avg(qualification_score) as mean_score
 
     from segments
     group by model, model_version, segment_type, segment_value
+
+),
+
+ranked as (
+
+    select
+        *,
+        total_contacts - pending_contacts as decided_contacts,
+        {{ safe_ratio('true_positives', 'true_positives + false_negatives') }} as segment_recall
+
+    from counted
+
+),
+
+recall_ranked as (
+
+    select
+        *,
+        case
+            when true_positives + false_negatives >= 10
+                then row_number() over (
+                        partition by
+                            model, model_version, segment_type,
+                            case when true_positives + false_negatives >= 10 then 1 else 0 end
+                        order by segment_recall asc, segment_value asc
+                    )
+        end as recall_rank_in_type
+
+    from ranked
 
 ),
 
@@ -168,14 +212,18 @@ final as (
         cast(false_positives as {{ dbt.type_bigint() }}) as false_positives,
         cast(true_negatives as {{ dbt.type_bigint() }}) as true_negatives,
         cast(false_negatives as {{ dbt.type_bigint() }}) as false_negatives,
+        cast(decided_contacts as {{ dbt.type_bigint() }}) as decided_contacts,
         cast(mean_score as {{ type_double() }}) as mean_score,
         {{ safe_ratio('model_qualified', 'total_contacts') }} as qualification_rate,
-        {{ safe_ratio('progressed_contacts', 'total_contacts - pending_contacts') }} as progression_rate,
-        {{ safe_ratio('true_positives + true_negatives', 'total_contacts - pending_contacts') }} as segment_accuracy,
+        {{ safe_ratio('progressed_contacts', 'decided_contacts') }} as progression_rate,
+        {{ wilson_bound('progressed_contacts', 'decided_contacts', z, 'lower') }} as progression_ci_low,
+        {{ wilson_bound('progressed_contacts', 'decided_contacts', z, 'upper') }} as progression_ci_high,
+        {{ safe_ratio('true_positives + true_negatives', 'decided_contacts') }} as segment_accuracy,
         {{ safe_ratio('true_positives', 'true_positives + false_positives') }} as segment_precision,
-        {{ safe_ratio('true_positives', 'true_positives + false_negatives') }} as segment_recall
+        segment_recall,
+        cast(recall_rank_in_type as {{ dbt.type_bigint() }}) as recall_rank_in_type
 
-    from counted
+    from recall_ranked
 
 )
 

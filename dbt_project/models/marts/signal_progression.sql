@@ -1,6 +1,9 @@
 -- Which business-context patterns go with progression: per model and taxonomy signal found
 -- in the model's reasoning or lists, how many decided contacts carried it and how many of
--- them the AEs progressed, against the model's base rate.
+-- them the AEs progressed, against the model's base rate: the progression rate and its lift
+-- over the base rate, each with a Wilson 95% interval (the lift's is the rate's interval
+-- divided by the base rate); lift_rank orders a model's signals on decided contacts by lift.
+{%- set z = 1.96 %}
 with
 
 outcomes as (
@@ -71,21 +74,12 @@ counted as (
 
 ),
 
-final as (
+rated as (
 
     select
-        cast(counted.model as {{ dbt.type_string() }}) as model,
-        cast(counted.model_version as {{ dbt.type_string() }}) as model_version,
-        cast(counted.signal as {{ dbt.type_string() }}) as signal,
-        cast(counted.polarity as {{ dbt.type_string() }}) as polarity,
-        cast(counted.category as {{ dbt.type_string() }}) as category,
-        cast(counted.total_contacts as {{ dbt.type_bigint() }}) as total_contacts,
-        cast(counted.pending_contacts as {{ dbt.type_bigint() }}) as pending_contacts,
-        cast(counted.decided_contacts as {{ dbt.type_bigint() }}) as decided_contacts,
-        cast(counted.progressed_contacts as {{ dbt.type_bigint() }}) as progressed_contacts,
-        cast(counted.model_qualified as {{ dbt.type_bigint() }}) as model_qualified,
-        cast(counted.mean_score as {{ type_double() }}) as mean_score,
-        {{ safe_ratio('counted.progressed_contacts', 'counted.decided_contacts') }} as progression_rate,
+        counted.*,
+        base_rates.progressed_contacts as base_progressed_contacts,
+        base_rates.decided_contacts as base_decided_contacts,
         {{ safe_ratio('base_rates.progressed_contacts', 'base_rates.decided_contacts') }} as base_rate,
         case
             when counted.decided_contacts > 0 and base_rates.progressed_contacts > 0
@@ -96,6 +90,52 @@ final as (
     from counted
     inner join base_rates
         on counted.model = base_rates.model and counted.model_version = base_rates.model_version
+
+),
+
+intervals as (
+
+    select
+        *,
+        {{ wilson_bound('progressed_contacts', 'decided_contacts', z, 'lower') }} as progression_ci_low,
+        {{ wilson_bound('progressed_contacts', 'decided_contacts', z, 'upper') }} as progression_ci_high,
+        case
+            when decided_contacts > 0
+                then row_number() over (
+                        partition by model, model_version, case when decided_contacts > 0 then 1 else 0 end
+                        order by lift desc nulls last, signal asc, polarity asc
+                    )
+        end as lift_rank
+
+    from rated
+
+),
+
+final as (
+
+    select
+        cast(model as {{ dbt.type_string() }}) as model,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
+        cast(signal as {{ dbt.type_string() }}) as signal,
+        cast(polarity as {{ dbt.type_string() }}) as polarity,
+        cast(category as {{ dbt.type_string() }}) as category,
+        cast(total_contacts as {{ dbt.type_bigint() }}) as total_contacts,
+        cast(pending_contacts as {{ dbt.type_bigint() }}) as pending_contacts,
+        cast(decided_contacts as {{ dbt.type_bigint() }}) as decided_contacts,
+        cast(progressed_contacts as {{ dbt.type_bigint() }}) as progressed_contacts,
+        cast(model_qualified as {{ dbt.type_bigint() }}) as model_qualified,
+        {{ safe_ratio('model_qualified', 'total_contacts') }} as qualification_rate,
+        cast(mean_score as {{ type_double() }}) as mean_score,
+        {{ safe_ratio('progressed_contacts', 'decided_contacts') }} as progression_rate,
+        progression_ci_low,
+        progression_ci_high,
+        base_rate,
+        lift,
+        case when base_rate > 0 then progression_ci_low / base_rate end as lift_ci_low,
+        case when base_rate > 0 then progression_ci_high / base_rate end as lift_ci_high,
+        cast(lift_rank as {{ dbt.type_bigint() }}) as lift_rank
+
+    from intervals
 
 )
 

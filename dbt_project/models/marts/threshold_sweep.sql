@@ -25,42 +25,34 @@ thresholds as (
 
 ),
 
-swept as (
+judged as (
 
     select
         outcomes.model,
         outcomes.model_version,
         thresholds.threshold,
-        count(*) as total_contacts,
-        sum(case when outcomes.qualification_score >= thresholds.threshold then 1 else 0 end) as qualified_contacts,
-        sum(
-            case when outcomes.is_decided and outcomes.qualification_score >= thresholds.threshold
-                    and outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as true_positives,
-        sum(
-            case when outcomes.is_decided and outcomes.qualification_score >= thresholds.threshold
-                    and not outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as false_positives,
-        sum(
-            case when outcomes.is_decided and outcomes.qualification_score < thresholds.threshold
-                    and outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as false_negatives,
-        sum(
-            case when outcomes.is_decided and outcomes.qualification_score < thresholds.threshold
-                    and not outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as true_negatives
+        outcomes.qualification_score >= thresholds.threshold as is_qualified_at_threshold,
+        {{ confusion_outcome(
+            'outcomes.qualification_score >= thresholds.threshold', 'outcomes.ae_progressed', 'outcomes.is_decided'
+        ) }} as threshold_outcome
 
     from outcomes
     cross join thresholds
-    group by outcomes.model, outcomes.model_version, thresholds.threshold
+
+),
+
+swept as (
+
+    select
+        model,
+        model_version,
+        threshold,
+        count(*) as total_contacts,
+        sum(case when is_qualified_at_threshold then 1 else 0 end) as qualified_contacts,
+        {{ confusion_counts('threshold_outcome') }}
+
+    from judged
+    group by model, model_version, threshold
 
 ),
 

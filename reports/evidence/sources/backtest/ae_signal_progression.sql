@@ -1,0 +1,1 @@
+select * from marts.ae_signal_progression
