@@ -21,7 +21,7 @@ paired as (
 
         select
             {{ pair | join(', ') }},
-            {{ score }},
+            {{ score }} as group_score,
             sum(label) as positives,
             sum(1 - label) as negatives
 
@@ -36,12 +36,12 @@ paired as (
             *,
             coalesce(sum(negatives) over (
                 partition by {{ pair | join(', ') }}
-                order by score
+                order by group_score
                 rows between unbounded preceding and 1 preceding
             ), 0) as negatives_below,
             coalesce(sum(positives) over (
                 partition by {{ pair | join(', ') }}
-                order by score desc
+                order by group_score desc
                 rows between unbounded preceding and 1 preceding
             ), 0) as positives_above
 
@@ -93,12 +93,12 @@ components as (
         on
             {% for column in pair %}
                 paired.{{ column }} = model_placed.{{ column }}
-                and {% endfor %}paired.score = model_placed.score
+                and {% endfor %}paired.score = model_placed.group_score
     inner join baseline_placed
         on
             {% for column in pair %}
                 paired.{{ column }} = baseline_placed.{{ column }}
-                and {% endfor %}paired.baseline_score = baseline_placed.score
+                and {% endfor %}paired.baseline_score = baseline_placed.group_score
     where totals.positives > 0 and totals.negatives > 0
 
 ),
