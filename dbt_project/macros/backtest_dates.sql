@@ -60,3 +60,19 @@
     {%- endif -%}
     {{ return(raw | int) }}
 {%- endmacro %}
+
+{# The cohort grain (var cohort, COHORT=week|month): a compile error names anything else. #}
+{% macro cohort_grain() -%}
+    {%- set raw = var('cohort', 'week') | string | trim | lower -%}
+    {%- if raw not in ('week', 'month') -%}
+        {{ exceptions.raise_compiler_error(
+            "var('cohort') (COHORT) must be week or month, got '" ~ raw ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(raw) }}
+{%- endmacro %}
+
+{# The first day of the cohort (week from Monday, or month) a timestamp falls in, as a date. #}
+{% macro cohort_start(timestamp) -%}
+    cast({{ dbt.date_trunc(cohort_grain(), 'cast(' ~ timestamp ~ ' as date)') }} as date)
+{%- endmacro %}
