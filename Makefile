@@ -28,6 +28,8 @@ CURRENCIES ?=
 INTERVAL ?= 60
 STAGE_ONE ?=
 POINT_IN_TIME ?= flag
+# FITTED: auto (fit fitted_history on the org's history before the window, when it suffices) or off.
+FITTED ?= auto
 WAIT ?= 0
 # Credentials of the qualification API: read by the scoring step from the environment
 # (a command-line value is exported there), never echoed; see scoring/auth.py.
@@ -49,6 +51,7 @@ export BACKTEST_MODELS := $(MODELS)
 export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
 export BACKTEST_STAGE_ONE := $(STAGE_ONE)
 export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
+export BACKTEST_FITTED := $(FITTED)
 export BACKTEST_INTERVAL := $(INTERVAL)
 export BACKTEST_WAIT := $(WAIT)
 export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
@@ -127,6 +130,10 @@ score: settings $(ENGINE_STAMP) ## Build marts.contacts_to_score (dbt), then sco
 	@cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_score --vars '$(DBT_VARS)' \
 	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null)
 	$(PY) -m scoring
+	@$(if $(filter off,$(FITTED)),,echo "🧱 dbt: building marts.contacts_to_fit (fitted_history's training rows, before the window)" \
+	  && cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_fit --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null))
+	$(PY) -m scoring.fitted
 
 transform: settings $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
 	@start=$$(date +%s.%N); cd dbt_project \
