@@ -290,7 +290,7 @@ def _require(con: Any, relation: str) -> None:
     found = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not found:
         raise WarehouseError(f"the warehouse has no {relation}: run `make score`, which builds it")
 
@@ -442,7 +442,7 @@ def switch_off(db: Path) -> Card:
     """FITTED=off: a card saying so, and no fitted_history rows for this as_of."""
     with connect(db, read_only=True) as con:
         _require(con, INPUTS)
-        as_of = con.execute(f"select max(as_of) from {INPUTS}").fetchone()[0]
+        as_of = con.execute(f"select max(as_of) from {INPUTS}").fetchall()[0][0]
     card = Card(as_of=as_of, note="not trained: switched off (FITTED=off)")
     if as_of is not None:
         with connect(db) as con:
@@ -458,11 +458,11 @@ def run(db: Path, *, as_of: dt.date | None = None) -> Card:
         _require(con, INPUTS)
         training = _read(con, TRAINING, _TRAINING_COLUMNS)
         window = _read(con, INPUTS, _WINDOW_COLUMNS)
-        settings = con.execute(f"select max(as_of), max(window_days) from {INPUTS}").fetchone()
+        settings = con.execute(f"select max(as_of), max(window_days) from {INPUTS}").fetchall()[0]
         fit_settings = con.execute(
             f"select max(as_of), max(window_days), max(training_known_by), "
             f"max(training_created_by) from {TRAINING}"
-        ).fetchone()
+        ).fetchall()[0]
     window_as_of = settings[0] or as_of
     if window_as_of is None:
         return Card(as_of=None, note=f"not trained: {INPUTS} is empty, nothing to score")
