@@ -238,7 +238,7 @@ def too_short(labels: Sequence[bool]) -> str | None:
 def _regression() -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, solver="lbfgs", max_iter=2000, random_state=SEED)
+    return LogisticRegression(C=1.0, solver="lbfgs", tol=1e-8, max_iter=5000, random_state=SEED)
 
 
 def _best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
