@@ -147,7 +147,8 @@ class Design:
     log1p of each number standardised (a missing number sits at the training mean and sets
     its ``_missing`` column), and one column per kept level of each category beside its
     reference level (the most frequent); levels on fewer than ``MIN_LEVEL`` training
-    contacts, and levels never seen in training, fall into ``other``."""
+    contacts, and levels never seen in training, fall into ``other`` (the reference when
+    no training level was rare)."""
 
     means: dict[str, float]
     scales: dict[str, float]

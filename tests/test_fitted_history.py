@@ -39,8 +39,9 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from scoring.fitted import too_short
 from scoring.models import seniority
-from tests.dbt_fixtures import DEFAULT_LADDER, create_tables, insert_rows
+from tests.dbt_fixtures import DEFAULT_LADDER, _audit, create_tables, insert_rows
 from tests.stages import ROOT, dbt_vars, run_dbt
 
 AS_OF = dt.date(2026, 6, 30)
@@ -49,11 +50,6 @@ UTC = dt.UTC
 
 def _on(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=UTC)
-
-
-def _audit(created: dt.datetime, modified: dt.datetime | None = None) -> dict[str, Any]:
-    modified = modified or created
-    return {"created_date": created, "last_modified_date": modified, "system_modstamp": modified}
 
 
 # contact -> (created on, [(stage, reached on)] history, or None with (stage, set on) current)
@@ -303,6 +299,17 @@ def test_too_short_history_is_said_once_and_writes_no_rows(tiny: Path) -> None:
     )
     mart = rows(tiny, "select is_trained, training_base_rate, training_auc from marts.model_cards")
     assert mart == [{"is_trained": False, "training_base_rate": 0.5, "training_auc": None}]
+
+
+def test_too_short_counts_contacts_then_each_class() -> None:
+    assert too_short([True] * 100 + [False] * 99) == (
+        "199 training contacts matured before the window (needs 200)"
+    )
+    assert too_short([True] * 19 + [False] * 300) == (
+        "19 progressed and 300 not progressed among 319 training contacts (needs 20 of each)"
+    )
+    assert too_short([True] * 300 + [False] * 19) is not None
+    assert too_short([True] * 20 + [False] * 180) is None
 
 
 def test_fitted_off_writes_a_card_and_no_rows(tiny: Path) -> None:
