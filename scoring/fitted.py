@@ -35,9 +35,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from plumbing.failures import fail
 from plumbing.runlock import hold
 from scoring.errors import ConfigError, ScoringError, WarehouseError
 from scoring.models import seniority
+from scoring.progress import log_path
 from scoring.warehouse import (
     INPUTS,
     QUALIFICATIONS,
@@ -564,6 +566,11 @@ def main(argv: list[str] | None = None) -> int:
     except ScoringError as exc:
         print(f"❌ fitted_history: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # the CLI edge: one line here, the traceback in score.log
+        db = args.db.resolve()
+        line, code = fail(exc, stage="fitted_history", log_file=log_path(db), db=db)
+        print(line, file=sys.stderr)
+        return code
     if card.fitted is None:
         print(f"📐 fitted_history {card.note}; left out of the backtest")
     else:
