@@ -52,35 +52,22 @@ def _on(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=UTC)
 
 
-# contact -> (created on, [(stage, reached on)] history, or None with (stage, set on) current)
+def _qualified(created: dt.date, prospecting: dt.date, qualification: dt.date) -> tuple:
+    """A contact whose opportunity went Prospecting -> Qualification on those days."""
+    history = [("Prospecting", prospecting), ("Qualification", qualification)]
+    return created, history, ("Qualification", qualification)
+
+
+# contact -> (created on, [(stage, reached on)] history or None, (current stage, set on))
+D = dt.date
 CASES: dict[str, tuple[dt.date, list[tuple[str, dt.date]] | None, tuple[str, dt.date]]] = {
-    "t1": (
-        dt.date(2026, 5, 1),
-        [("Prospecting", dt.date(2026, 5, 1)), ("Qualification", dt.date(2026, 5, 4))],
-        ("Qualification", dt.date(2026, 5, 4)),
-    ),
-    "t2": (
-        dt.date(2026, 5, 1),
-        [("Prospecting", dt.date(2026, 5, 1)), ("Qualification", dt.date(2026, 5, 21))],
-        ("Qualification", dt.date(2026, 5, 21)),
-    ),
-    "t3": (
-        dt.date(2026, 5, 16),
-        [("Prospecting", dt.date(2026, 5, 17)), ("Qualification", dt.date(2026, 6, 5))],
-        ("Qualification", dt.date(2026, 6, 5)),
-    ),
-    "t4": (dt.date(2026, 5, 1), None, ("Needs Analysis", dt.date(2026, 6, 10))),
-    "t5": (dt.date(2026, 5, 1), None, ("Needs Analysis", dt.date(2026, 5, 3))),
-    "y1": (
-        dt.date(2026, 5, 25),
-        [("Prospecting", dt.date(2026, 5, 25)), ("Qualification", dt.date(2026, 5, 27))],
-        ("Qualification", dt.date(2026, 5, 27)),
-    ),
-    "w1": (
-        dt.date(2026, 6, 10),
-        [("Prospecting", dt.date(2026, 6, 10)), ("Qualification", dt.date(2026, 6, 12))],
-        ("Qualification", dt.date(2026, 6, 12)),
-    ),
+    "t1": _qualified(D(2026, 5, 1), D(2026, 5, 1), D(2026, 5, 4)),
+    "t2": _qualified(D(2026, 5, 1), D(2026, 5, 1), D(2026, 5, 21)),
+    "t3": _qualified(D(2026, 5, 16), D(2026, 5, 17), D(2026, 6, 5)),
+    "t4": (D(2026, 5, 1), None, ("Needs Analysis", D(2026, 6, 10))),
+    "t5": (D(2026, 5, 1), None, ("Needs Analysis", D(2026, 5, 3))),
+    "y1": _qualified(D(2026, 5, 25), D(2026, 5, 25), D(2026, 5, 27)),
+    "w1": _qualified(D(2026, 6, 10), D(2026, 6, 10), D(2026, 6, 12)),
 }
 
 
