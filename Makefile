@@ -30,6 +30,8 @@ STAGE_ONE ?=
 POINT_IN_TIME ?= flag
 # FITTED: auto (fit fitted_history on the org's history before the window, when it suffices) or off.
 FITTED ?= auto
+# COHORT: the cohorts of marts.cohort_metrics and marts.score_drift, week or month.
+COHORT ?= week
 WAIT ?= 0
 # Credentials of the qualification API: read by the scoring step from the environment
 # (a command-line value is exported there), never echoed; see scoring/auth.py.
@@ -52,6 +54,7 @@ export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
 export BACKTEST_STAGE_ONE := $(STAGE_ONE)
 export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
 export BACKTEST_FITTED := $(FITTED)
+export BACKTEST_COHORT := $(COHORT)
 export BACKTEST_INTERVAL := $(INTERVAL)
 export BACKTEST_WAIT := $(WAIT)
 export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
@@ -62,7 +65,7 @@ export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
 DBT := $(abspath $(VENV)/bin/dbt)
 # Runs a command holding the warehouse's run lock (one run per warehouse; see plumbing/runlock.py).
 LOCKED := $(abspath $(PY)) -m plumbing.runlock --stage
-DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)"}
+DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)", "cohort": "$(COHORT)"}
 
 .PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score transform report backtest summary status watch evidence test-evidence docs api clean
 

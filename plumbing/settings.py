@@ -91,6 +91,7 @@ CHECKS: dict[str, tuple[str, Callable[..., None]]] = {
     "API_URL": ("BACKTEST_API_URL", _api_url),
     "STAGE_ONE": ("BACKTEST_STAGE_ONE", _stage_one),
     "POINT_IN_TIME": ("BACKTEST_POINT_IN_TIME", _choice("POINT_IN_TIME", "flag", "strict")),
+    "COHORT": ("BACKTEST_COHORT", _choice("COHORT", "week", "month")),
     "TARGET": ("BACKTEST_TARGET", _choice("TARGET", "duckdb", "spark")),
     "INTERVAL": ("BACKTEST_INTERVAL", _whole("INTERVAL", 1)),
 }

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from reports import answers, figures, sections
+from reports import answers, beyond, figures, sections
 from reports.data import ReportData, generated_at, load
 from reports.html import Safe
 from reports.page import document
@@ -30,6 +30,9 @@ TOC = (
     ("segments", "Segments"),
     ("patterns", "Patterns"),
     ("comparison", "vs baseline"),
+    ("stability", "Stability"),
+    ("progression", "Progression"),
+    ("revenue", "Revenue"),
     ("pending", "Pending"),
     ("review", "Review list"),
     ("quality", "Data quality"),
@@ -61,6 +64,9 @@ def render(data: ReportData, *, generated: dt.datetime | None = None) -> Safe:
         figures.segments(data),
         figures.patterns(data),
         sections.comparison(data),
+        beyond.stability(data),
+        beyond.progression(data),
+        beyond.revenue(data),
         sections.pending(data),
         sections.review(data),
         sections.data_quality(data),

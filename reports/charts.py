@@ -306,7 +306,11 @@ def line_chart(
     height: float = 320,
 ) -> Safe:
     """Lines through each series' points, reference rules and marks, with axes and legend."""
-    items = [_LegendItem(s.name, s.color, dash=s.dash, width=s.width) for s in series if s.points]
+    items = [
+        _LegendItem(s.name, s.color, dash=s.dash, width=s.width)
+        for s in series
+        if s.points and s.name
+    ]
     items += [_LegendItem(r.label, r.color, dash=r.dash, width=1.5) for r in rules if r.label]
     items += [_LegendItem(m.label, m.color, kind=m.shape) for m in marks if m.label]
     frame = _frame_with_legend(items, width=width, height=height, x=x, y=y, left=58)

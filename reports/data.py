@@ -40,6 +40,12 @@ MARTS = (
     "model_comparison",
     "review_misses",
     "data_quality",
+    "cohort_metrics",
+    "cohort_trend",
+    "score_drift",
+    "progression_curves",
+    "revenue_capture",
+    "revenue_capture_curve",
 )
 #: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
 DEFAULT_BASELINE = "demographic"
@@ -69,6 +75,15 @@ class ReportData:
     keys: list[Key] = field(default_factory=list)
     #: marts.data_quality: one row per object and check (affected_rows may be 0).
     data_quality: list[Row] = field(default_factory=list)
+    #: marts.cohort_metrics, cohort_trend and score_drift: stability over cohorts.
+    cohorts: list[Row] = field(default_factory=list)
+    trend: list[Row] = field(default_factory=list)
+    drift: list[Row] = field(default_factory=list)
+    #: marts.progression_curves: Kaplan–Meier points per model, decision and day.
+    progression: list[Row] = field(default_factory=list)
+    #: marts.revenue_capture (per model) and revenue_capture_curve (per threshold).
+    revenue: list[Row] = field(default_factory=list)
+    revenue_curve: list[Row] = field(default_factory=list)
 
     def summary(self, key: Key) -> Row:
         """The backtest_summary row of one model."""
@@ -237,7 +252,9 @@ def load(db: Path) -> ReportData:
                 f"{SCHEMA}.backtest_summary in {db} is empty: no model was scored; run "
                 "`make score` then `make transform`"
             )
-        comparison = fetch(con, f"select * from {SCHEMA}.model_comparison")
+        comparison = fetch(
+            con, f"select * from {SCHEMA}.model_comparison order by baseline_model, model"
+        )
         baseline = _baseline(comparison, summaries)
         keys = _order_keys(summaries, baseline)
         data = ReportData(
@@ -273,6 +290,16 @@ def load(db: Path) -> ReportData:
             ),
             baseline=baseline,
             keys=keys,
+            cohorts=fetch(con, f"select * from {SCHEMA}.cohort_metrics order by cohort_start"),
+            trend=fetch(con, f"select * from {SCHEMA}.cohort_trend order by model"),
+            drift=fetch(con, f"select * from {SCHEMA}.score_drift order by cohort_start"),
+            progression=fetch(
+                con, f"select * from {SCHEMA}.progression_curves order by model, decision, day"
+            ),
+            revenue=fetch(con, f"select * from {SCHEMA}.revenue_capture order by model"),
+            revenue_curve=fetch(
+                con, f"select * from {SCHEMA}.revenue_capture_curve order by threshold desc"
+            ),
         )
     data.progress = read_progress(db)
     data.org = read_org(db)

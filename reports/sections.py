@@ -388,7 +388,22 @@ def paired_table(data: ReportData, row: Row) -> Safe:
         ["Both wrong", fmt.num(row.get("both_wrong"))],
         ["Contacts decided for both", fmt.num(row.get("shared_decided_contacts"))],
         ["McNemar test (do they differ in how often they are right?)", fmt.p_value(p)],
+        [
+            "DeLong test of the AUC difference",
+            f"{fmt.signed(row.get('paired_auc_difference'), 3)}, "
+            f"{fmt.p_value(row.get('delong_p_value'))}: {row.get('auc_verdict') or fmt.DASH}",
+        ],
     ]
+    for metric, name in (("f1", "F1"), ("precision", "Precision"), ("recall", "Recall")):
+        low, high = row.get(f"{metric}_difference_low"), row.get(f"{metric}_difference_high")
+        verdict = f": {row['f1_verdict']}" if metric == "f1" and row.get("f1_verdict") else ""
+        rows.append(
+            [
+                f"{name} difference, paired bootstrap 95% interval "
+                f"({fmt.num(row.get('bootstrap_resamples'))} resamples)",
+                f"{fmt.signed(low, 3)} to {fmt.signed(high, 3)}{verdict}",
+            ]
+        )
     return table([Col("Paired contacts"), Col("Count", num=True)], rows)
 
 
@@ -409,7 +424,10 @@ def comparison(data: ReportData) -> Safe:
             "p",
             "Differences are the model minus the baseline, on the same contacts and labels. "
             "The paired counts look at each contact both models decided: a small McNemar "
-            "p-value means one model is right more often than the other beyond chance.",
+            "p-value means one model is right more often than the other beyond chance; "
+            "DeLong's test asks the same of the AUC difference, and the paired bootstrap "
+            "gives a 95% interval for the F1, precision and recall differences (an interval "
+            "that excludes 0 is a difference beyond chance).",
         )
     ]
     for row in data.comparison:

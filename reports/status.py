@@ -51,6 +51,16 @@ class Snapshot:
     running: bool = False
     #: marts.data_quality rows that found something (empty when clean or not built).
     quality: list[dict[str, Any]] = field(default_factory=list)
+    #: marts.cohort_trend: one stability line per model.
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    #: marts.progression_curves read at the days the verdict quotes.
+    progression: list[dict[str, Any]] = field(default_factory=list)
+    #: marts.revenue_capture: one row per model.
+    revenue: list[dict[str, Any]] = field(default_factory=list)
+
+
+#: The days since creation at which the verdict reads the progression curves.
+READ_OFF_DAYS = (14, 30, 90)
 
 
 def read_progress(db: Path) -> dict[str, dict[str, Any]]:
@@ -93,6 +103,13 @@ def take_snapshot(db: Path) -> Snapshot:
             snap.summary = _rows(con, "select * from marts.backtest_summary order by model")
             snap.comparison = _rows(con, "select * from marts.model_comparison order by model")
             snap.quality = _quality_rows(con)
+            snap.trend = _rows(con, "select * from marts.cohort_trend order by model")
+            snap.progression = _rows(
+                con,
+                "select * from marts.progression_curves "
+                f"where day in {READ_OFF_DAYS} order by model, decision desc, day",
+            )
+            snap.revenue = _rows(con, "select * from marts.revenue_capture order by model")
         except duckdb.CatalogException:
             snap.missing = "The marts are not built yet: run `make transform`."
         finally:
@@ -294,10 +311,12 @@ def summary_lines(snap: Snapshot, *, report: Path | None = None) -> list[str]:
     for row in snap.comparison:
         lines.append(
             f"   ⚖️  {row['model']} vs {row['baseline_model']}: AUC "
-            f"{_signed(row['roc_auc_delta'])}, F1 {_signed(row['f1_delta'])}, "
+            f"{_signed(row['roc_auc_delta'])} ({chance_text(row, 'auc')}), "
+            f"F1 {_signed(row['f1_delta'])} ({chance_text(row, 'f1')}), "
             f"recall {_signed(row['model_recall_delta'], pct=True)}, "
             f"precision {_signed(row['model_precision_delta'], pct=True)}"
         )
+    lines += [f"   {line}" for line in beyond_snapshot_lines(snap)]
     lines.append(quality_line(snap.quality))
     if report is not None:
         where = report if report.exists() else f"{report} (not built yet: `make report`)"
@@ -319,6 +338,67 @@ def point_in_time_line(summary: list[dict[str, Any]]) -> str:
         + " (edited after: a sent field changed later and no field history undoes it, so its "
         "current value was sent and may flatter the model; POINT_IN_TIME=strict sends null)"
     )
+
+
+def chance_text(row: dict[str, Any], metric: str) -> str:
+    """Whether a difference of model_comparison is beyond chance, as the marts judged it."""
+    verdict = row.get(f"{metric}_verdict") or "not measurable"
+    if metric == "auc":
+        p = row.get("delong_p_value")
+        test = "DeLong p " + ("< 0.001" if p is not None and p < 0.001 else _num(p, 3))
+    else:
+        low, high = row.get("f1_difference_low"), row.get("f1_difference_high")
+        test = f"95% CI {_signed(low)} to {_signed(high)}"
+    if verdict in ("better", "worse"):
+        return f"{test}: {verdict} beyond chance"
+    return f"{test}: {verdict}"
+
+
+def beyond_snapshot_lines(snap: Snapshot) -> list[str]:
+    """Stability over cohorts, progression by day 30 and 90, and revenue found, per model."""
+    lines = []
+    for row in snap.trend:
+        grain = "weekly" if row["cohort_grain"] == "week" else "monthly"
+        head = f"📈 {row['model']} over {int(row['cohorts'])} {grain} cohorts: "
+        if row["stability"] == "not measurable":
+            lines.append(
+                head + f"stability not measurable ({int(row['cohorts_measured'])} cohorts with an "
+                "AUC; a longer window, e.g. DAYS=180, gives more)"
+            )
+            continue
+        moved = {"better": "got better", "worse": "got worse"}.get(
+            row["stability"], "stayed within noise"
+        )
+        lines.append(
+            head + f"AUC {moved} ({_num(row['first_cohort_auc'])} → "
+            f"{_num(row['last_cohort_auc'])}, {_signed(row['auc_slope'])} per cohort, "
+            f"z {_num(row['auc_slope_z'])}; see marts.cohort_metrics, marts.score_drift)"
+        )
+    groups: dict[tuple[str, str], dict[int, float | None]] = {}
+    for row in snap.progression:
+        groups.setdefault((row["model"], row["decision"]), {})[int(row["day"])] = row[
+            "progressed_share"
+        ]
+    by_model: dict[str, list[str]] = {}
+    for (model, decision), shares in groups.items():
+        read = " / ".join(_pct(shares.get(day)) for day in READ_OFF_DAYS)
+        by_model.setdefault(model, []).append(f"{decision} {read}")
+    days = " / ".join(str(day) for day in READ_OFF_DAYS)
+    for model, parts in by_model.items():
+        unread = any("n/a" in part for part in parts)
+        hint = " (n/a: past the window's follow-up; a longer DAYS reads it)" if unread else ""
+        lines.append(
+            f"⏳ {model}: progressed by day {days} (Kaplan–Meier): {'; '.join(parts)}{hint}"
+        )
+    for row in snap.revenue:
+        total, found = row.get("won_total") or 0, row.get("won_found") or 0
+        currency = f" {row['corporate_currency']}" if row.get("corporate_currency") else ""
+        lines.append(
+            f"💰 {row['model']}: qualifying {_pct(row['qualified_share'])} of contacts kept "
+            f"{_pct(row['revenue_weighted_recall'])} of won revenue "
+            f"({found:,.0f} of {total:,.0f}{currency})"
+        )
+    return lines
 
 
 def _signed(value: float | None, *, pct: bool = False) -> str:

@@ -30,21 +30,23 @@ def build(
     *,
     days: int = 30,
 ) -> list[dict]:
-    """Write the hand-made ``marts`` input tables (name -> (columns DDL, rows)), build ``model``
-    alone over them with dbt, and return its rows."""
+    """Write the hand-made input tables (``schema.name`` or a ``marts`` name -> (columns DDL,
+    rows)), build ``model`` alone over them with dbt, and return its rows."""
     db = folder / f"{model}.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute("create schema if not exists marts")
         for name, (columns, rows) in tables.items():
-            con.execute(f"create table marts.{name} ({columns})")
+            table = name if "." in name else f"marts.{name}"
+            con.execute(f"create schema if not exists {table.split('.')[0]}")
+            con.execute(f"create table {table} ({columns})")
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
-                con.executemany(f"insert into marts.{name} values ({marks})", list(rows))
+                con.executemany(f"insert into {table} values ({marks})", list(rows))
     run_dbt(
         ["run", "--quiet", "--select", model, "--vars", dbt_vars(as_of=AS_OF, days=days)], db=db
     )
+    schema = "intermediate" if model.startswith("int_") else "marts"
     with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(f"select * from marts.{model}")
+        cursor = con.execute(f"select * from {schema}.{model}")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -250,3 +252,38 @@ def test_score_drift_psi_by_hand(tmp_path: Path) -> None:
     # The same scores every week: no drift at all.
     same = drift["same", dt.date(2026, 9, 14)]
     assert same["psi_vs_rest"] == pytest.approx(0.0, abs=1e-15) and same["drift"] == "within noise"
+
+
+PAIR_COLUMNS = (
+    "model varchar, model_version varchar, baseline_model varchar, "
+    "baseline_model_version varchar, contact_id varchar, label integer, score double, "
+    "baseline_score double, qualified integer, baseline_qualified integer"
+)
+
+
+def test_delong_by_hand(tmp_path: Path) -> None:
+    # Positives p1, p2; negatives n1, n2. The baseline b scores p1 0.4, p2 0.8, n1 0.5, n2 0.2:
+    # p1 outscores n2 only (component 0.5), p2 both (1); n1 is outscored by p2 (0.5), n2 by both
+    # (1): AUC 0.75. "same" ranks the other way round among positives, p1 0.9, p2 0.6, n1 0.7,
+    # n2 0.1: components p (1, 0.5), n (0.5, 1), AUC 0.75, difference 0. Over positives the two
+    # vary against each other: var 0.125 each, covariance -0.125, so S10_11 + S10_22 - 2 S10_12
+    # = 0.5 over m = 2; over negatives they agree (0): var = 0.25, SE 0.5, z 0, p 1.
+    # "perfect" scores p 0.9, 0.8, n 0.2, 0.1: components all 1, AUC 1, difference 0.25;
+    # positives 0 + 0.125 - 0 = 0.125 over 2, negatives the same: var 0.125, z = 0.25 /
+    # sqrt(0.125) = 0.7071, p = erfc(0.5) = 0.4795.
+    contacts = [("p1", 1, 0.4), ("p2", 1, 0.8), ("n1", 0, 0.5), ("n2", 0, 0.2)]
+    scores = {"same": (0.9, 0.6, 0.7, 0.1), "perfect": (0.9, 0.8, 0.2, 0.1)}
+    rows = [
+        (model, "1", "b", "1", cid, label, score, base, 1, 0)
+        for model, own in scores.items()
+        for (cid, label, base), score in zip(contacts, own, strict=True)
+    ]
+    tables = {"intermediate.int_model_pairs": (PAIR_COLUMNS, rows)}
+    tested = {r["model"]: r for r in build(tmp_path, "int_model_pairs_delong", tables)}
+    same, perfect = tested["same"], tested["perfect"]
+    assert (same["model_auc"], same["baseline_auc"], same["auc_difference"]) == (0.75, 0.75, 0.0)
+    assert same["auc_difference_se"] == pytest.approx(0.5, abs=1e-12)
+    assert same["delong_z"] == 0 and same["delong_p_value"] == pytest.approx(1.0, abs=1e-7)
+    assert perfect["auc_difference"] == pytest.approx(0.25, abs=1e-12)
+    assert perfect["auc_difference_se"] == pytest.approx(math.sqrt(0.125), abs=1e-12)
+    assert perfect["delong_p_value"] == pytest.approx(math.erfc(0.5), rel=1e-6)

@@ -571,3 +571,109 @@ def test_cohort_metrics_trend_and_drift_match_a_recomputation(warehouse: Path) -
         assert row["contacts_scored"] == n
         assert row["psi_vs_rest"] == pytest.approx(psi, abs=1e-9)
         assert row["psi_noise_95"] == pytest.approx(16.918977604620448 * (1 / n + 1 / m), abs=1e-9)
+
+
+def poisson_draw(mean: float, uniform: float) -> int:
+    """The smallest k with P(Poisson(mean) <= k) >= uniform, summed from the log pmf."""
+    first = 0 if mean < 400 else math.floor(mean - 8 * math.sqrt(mean))
+    last = math.ceil(mean + 8 * math.sqrt(mean) + 8)
+    cumulative = 0.0
+    for k in range(first, last + 1):
+        cumulative += math.exp(k * math.log(mean) - mean - math.lgamma(k + 1))
+        if uniform <= cumulative:
+            return k
+    return last
+
+
+def quantile(values: list[float], p: float) -> float:
+    ordered, h = sorted(values), (len(values) - 1) * p
+    low = math.floor(h)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (h - low) * (ordered[high] - ordered[low])
+
+
+def test_model_comparison_delong_and_bootstrap_match_a_recomputation(warehouse: Path) -> None:
+    import hashlib
+
+    import numpy as np
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        outcomes = con.execute(
+            "select model, contact_id, ae_progressed, qualification_score, is_qualified "
+            "from marts.contact_outcomes where is_decided"
+        ).fetchall()
+        cursor = con.execute("select * from marts.model_comparison")
+        names = [d[0] for d in cursor.description]
+        (row,) = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    by_model: dict[str, dict[str, tuple]] = defaultdict(dict)
+    for model, cid, progressed, score, qualified in outcomes:
+        by_model[model][cid] = (int(progressed), score, int(qualified))
+    assert (row["model"], row["baseline_model"]) == ("business_context", "demographic")
+    shared = sorted(set(by_model["business_context"]) & set(by_model["demographic"]))
+    y = np.array([by_model["business_context"][c][0] for c in shared])
+    a = np.array([by_model["business_context"][c][1] for c in shared])
+    b = np.array([by_model["demographic"][c][1] for c in shared])
+
+    # DeLong by the textbook: structural components over every positive-negative pair.
+    def components(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pos, neg = s[y == 1], s[y == 0]
+        psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+        return psi.mean(axis=1), psi.mean(axis=0)
+
+    (a10, a01), (b10, b01) = components(a), components(b)
+    s10, s01 = np.cov(np.vstack([a10, b10])), np.cov(np.vstack([a01, b01]))
+    var = (s10[0, 0] + s10[1, 1] - 2 * s10[0, 1]) / len(a10)
+    var += (s01[0, 0] + s01[1, 1] - 2 * s01[0, 1]) / len(a01)
+    difference = a10.mean() - b10.mean()
+    assert row["paired_auc_difference"] == pytest.approx(difference, abs=1e-9)
+    assert row["auc_difference_se"] == pytest.approx(math.sqrt(var), abs=1e-9)
+    p_value = math.erfc(abs(difference) / math.sqrt(2 * var))
+    assert row["delong_p_value"] == pytest.approx(p_value, rel=1e-6, abs=1e-300)
+    verdict = "within chance" if p_value >= 0.05 else "better" if difference > 0 else "worse"
+    assert row["auc_verdict"] == verdict
+
+    # The bootstrap, redone: per resample and cell one Poisson(n) draw at the md5 uniform.
+    cells: dict[tuple[int, int, int], int] = defaultdict(int)
+    for c in shared:
+        label, _, qualified = by_model["business_context"][c]
+        cells[label, qualified, by_model["demographic"][c][2]] += 1
+    resamples = row["bootstrap_resamples"]
+    assert resamples == 1000
+    diffs: dict[str, list[float]] = defaultdict(list)
+    for resample in range(1, resamples + 1):
+        drawn = {}
+        for (label, qa, qb), n in cells.items():
+            key = f"20261129|business_context|1.0|demographic|1.0|{resample}|{label}{qa}{qb}"
+            u = (int(hashlib.md5(key.encode()).hexdigest()[:13], 16) + 0.5) / 2**52
+            drawn[label, qa, qb] = poisson_draw(n, u)
+
+        def metrics(side: int, drawn: dict = drawn) -> tuple:
+            tp = sum(k for (lab, *q), k in drawn.items() if lab == 1 and q[side] == 1)
+            fp = sum(k for (lab, *q), k in drawn.items() if lab == 0 and q[side] == 1)
+            fn = sum(k for (lab, *q), k in drawn.items() if lab == 1 and q[side] == 0)
+            return ratio(tp, tp + fp), ratio(tp, tp + fn), ratio(2 * tp, 2 * tp + fp + fn)
+
+        for name, mine, base in zip(
+            ("precision", "recall", "f1"), metrics(0), metrics(1), strict=True
+        ):
+            if mine is not None and base is not None:
+                diffs[name].append(mine - base)
+    for name, values in diffs.items():
+        assert row[f"{name}_difference_low"] == pytest.approx(quantile(values, 0.025), abs=1e-9)
+        assert row[f"{name}_difference_high"] == pytest.approx(quantile(values, 0.975), abs=1e-9)
+    # And the Poisson bootstrap agrees with the classic one (resampling contacts) up to
+    # Monte Carlo error.
+    rng = np.random.default_rng(7)
+    qa = np.array([by_model["business_context"][c][2] for c in shared])
+    qb = np.array([by_model["demographic"][c][2] for c in shared])
+    classic = []
+    for _ in range(1000):
+        w = rng.multinomial(len(shared), np.full(len(shared), 1 / len(shared)))
+
+        def f1(q: np.ndarray, w: np.ndarray = w) -> float:
+            tp = (w * (y & q)).sum()
+            return 2 * tp / (2 * tp + (w * ((1 - y) & q)).sum() + (w * (y & (1 - q))).sum())
+
+        classic.append(f1(qa) - f1(qb))
+    assert row["f1_difference_low"] == pytest.approx(np.quantile(classic, 0.025), abs=0.02)
+    assert row["f1_difference_high"] == pytest.approx(np.quantile(classic, 0.975), abs=0.02)

@@ -480,3 +480,30 @@ def test_the_review_list_shows_the_top_of_each_kind_and_the_sql_for_the_rest(
         if total > 25:
             sql = f"select * from marts.review_misses where model = '{model}'"
             assert sql in html.unescape(review)
+
+
+def test_the_sections_beyond_one_snapshot_show_their_marts(warehouse: Path, page: str) -> None:
+    from reports.beyond import revenue_sentence, stability_sentence
+
+    for row in rows_of(warehouse, "select * from marts.cohort_trend"):
+        assert html.escape(stability_sentence(row)) in page
+        assert row["model"] in stability_sentence(row)
+    revenue = rows_of(warehouse, "select * from marts.revenue_capture")
+    assert {row["model"] for row in revenue} == {"business_context", "demographic"}
+    for row in revenue:
+        sentence = revenue_sentence(row)
+        assert html.escape(sentence) in page
+        assert f"kept {round(100 * row['revenue_weighted_recall'])}% of won revenue" in sentence
+    # The Kaplan-Meier table reads each curve at day 14, interval included.
+    for row in rows_of(
+        warehouse, "select * from marts.progression_curves where day = 14 and progressed_share > 0"
+    ):
+        shown = f"{100 * row['progressed_share']:.1f}% ({100 * row['progressed_share_low']:.1f}%"
+        assert shown in page, shown
+    # The beyond-chance verdicts of the comparison.
+    (comparison,) = rows_of(warehouse, "select * from marts.model_comparison")
+    assert (
+        f"+{comparison['f1_difference_low']:.3f} to +{comparison['f1_difference_high']:.3f}" in page
+    )
+    for anchor in ("stability", "progression", "revenue"):
+        assert f'<section id="{anchor}">' in page and f'href="#{anchor}"' in page

@@ -34,6 +34,7 @@ TODAY = dt.date(2026, 11, 29)
         ({"BACKTEST_POINT_IN_TIME": "loose"}, "POINT_IN_TIME must be flag or strict"),
         ({"BACKTEST_STAGE_ONE": 'Pro"specting'}, "STAGE_ONE cannot hold quotes"),
         ({"BACKTEST_TARGET": "postgres"}, "TARGET must be duckdb or spark"),
+        ({"BACKTEST_COHORT": "day"}, "COHORT must be week or month"),
     ],
 )
 def test_each_bad_setting_is_one_line_naming_it(env: dict[str, str], message: str) -> None:
@@ -52,6 +53,7 @@ def test_good_and_empty_settings_pass() -> None:
         "BACKTEST_STAGE_ONE": "Discovery",
         "BACKTEST_POINT_IN_TIME": "strict",
         "BACKTEST_TARGET": "duckdb",
+        "BACKTEST_COHORT": "month",
     }
     assert check_settings(env, today=TODAY) == []
     assert check_settings({"BACKTEST_AS_OF": TODAY.isoformat()}, today=TODAY) == []
@@ -81,6 +83,7 @@ def test_make_refuses_bad_settings_before_any_stage(tmp_path: Path) -> None:
         ({"window_days": "-1"}, "var('window_days') (DAYS) must be a whole number of days"),
         ({"as_of": "2999-01-01"}, "var('as_of') (AS_OF) is 2999-01-01, after today"),
         ({"point_in_time": "maybe"}, "var('point_in_time') (POINT_IN_TIME) must be flag or strict"),
+        ({"cohort": "day"}, "var('cohort') (COHORT) must be week or month, got 'day'"),
     ],
 )
 def test_dbt_refuses_bad_vars_instead_of_building_empty_marts(
@@ -88,8 +91,9 @@ def test_dbt_refuses_bad_vars_instead_of_building_empty_marts(
 ) -> None:
     db = tmp_path / "w.duckdb"
     duckdb.connect(str(db)).close()
+    model = "cohort_metrics" if "cohort" in dbt_vars else "contacts_to_score"
     done = run_dbt(
-        ["build", "--select", "contacts_to_score", "--vars", json.dumps(dbt_vars)],
+        ["build", "--select", model, "--vars", json.dumps(dbt_vars)],
         db=db,
         check=False,
     )

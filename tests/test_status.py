@@ -50,7 +50,26 @@ def make_warehouse(db: Path) -> None:
         con.execute(
             "create table marts.model_comparison as select 'business_context' as model, "
             "'demographic' as baseline_model, 0.11 as roc_auc_delta, 0.2 as f1_delta, "
-            "0.383 as model_recall_delta, 0.083 as model_precision_delta"
+            "0.383 as model_recall_delta, 0.083 as model_precision_delta, "
+            "0.0004 as delong_p_value, 'better' as auc_verdict, -0.05 as f1_difference_low, "
+            "0.35 as f1_difference_high, 'within chance' as f1_verdict"
+        )
+        con.execute(
+            "create table marts.cohort_trend as select 'business_context' as model, "
+            "'week' as cohort_grain, 5 as cohorts, 4 as cohorts_measured, "
+            "'within noise' as stability, 0.7 as first_cohort_auc, 0.72 as last_cohort_auc, "
+            "0.005 as auc_slope, 0.4 as auc_slope_z"
+        )
+        con.execute(
+            "create table marts.progression_curves as select * from (values "
+            "('business_context', 'qualified', 14, 0.2), "
+            "('business_context', 'not qualified', 14, 0.1)) "
+            "as t(model, decision, day, progressed_share)"
+        )
+        con.execute(
+            "create table marts.revenue_capture as select 'business_context' as model, "
+            "0.3 as qualified_share, 0.8 as revenue_weighted_recall, 800.0 as won_found, "
+            "1000.0 as won_total, 'EUR' as corporate_currency"
         )
     progress = db.parent / "progress"
     progress.mkdir(exist_ok=True)
@@ -98,7 +117,23 @@ def test_summary_gives_intervals_baseline_deltas_and_report_path(tmp_path: Path)
     assert "🏁 VERDICT as of 2026-11-20 (30-day window, 100 decided + 20 pending" in text
     assert "precision 50.0% (35.0%–65.0%) | recall 60.0% (42.0%–76.0%)" in text
     assert "AUC 0.71" in text
-    assert "business_context vs demographic: AUC +0.110, F1 +0.200, recall +38.3 pts" in text
+    assert (
+        "business_context vs demographic: AUC +0.110 (DeLong p < 0.001: better beyond chance), "
+        "F1 +0.200 (95% CI -0.050 to +0.350: within chance), recall +38.3 pts" in text
+    )
+    assert (
+        "📈 business_context over 5 weekly cohorts: AUC stayed within noise (0.70 → 0.72, "
+        "+0.005 per cohort, z 0.40;" in text
+    )
+    assert (
+        "⏳ business_context: progressed by day 14 / 30 / 90 (Kaplan–Meier): qualified "
+        "20.0% / n/a / n/a; not qualified 10.0% / n/a / n/a (n/a: past the window's follow-up"
+        in text
+    )
+    assert (
+        "💰 business_context: qualifying 30.0% of contacts kept 80.0% of won revenue "
+        "(800 of 1,000 EUR)" in text
+    )
     assert "report.html (not built yet" in text
 
 

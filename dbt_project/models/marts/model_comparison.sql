@@ -1,8 +1,11 @@
--- Each model (and version) against the baseline (var baseline_model, default demographic):
+-- Each model (and version) against each baseline (var baseline_models, default demographic
+-- then fitted_history; a baseline also against the baselines before it, see int_model_pairs):
 -- the headline metrics side by side with deltas (model minus baseline; for brier_score lower
--- is better), and a paired view on the decided contacts both scored, with McNemar's test of
--- whether one is right more often than the other beyond chance: two-sided, the exact binomial
--- tail below 25 discordant pairs, else chi-square with continuity correction.
+-- is better), and paired tests on the decided contacts both scored: McNemar's test of whether
+-- one is right more often than the other beyond chance (two-sided, the exact binomial tail
+-- below 25 discordant pairs, else chi-square with continuity correction), DeLong's test of
+-- the AUC difference, and paired bootstrap intervals of the precision, recall and F1
+-- differences.
 {%- set compared_metrics = [
     'model_accuracy', 'model_precision', 'model_recall', 'f1', 'specificity',
     'qualification_rate', 'roc_auc', 'average_precision', 'brier_score',
@@ -17,66 +20,70 @@ summary as (
 
 ),
 
-outcomes as (
+pair_contacts as (
 
-    select * from {{ ref('contact_outcomes') }}
-    where is_decided
-
-),
-
-models as (
-
-    select * from summary
-    where model <> '{{ var('baseline_model') }}'
+    select * from {{ ref('int_model_pairs') }}
 
 ),
 
-baselines as (
+delong as (
 
-    select * from summary
-    where model = '{{ var('baseline_model') }}'
+    select * from {{ ref('int_model_pairs_delong') }}
+
+),
+
+bootstrap as (
+
+    select * from {{ ref('int_model_pairs_bootstrap') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ baseline_rank('model') }} as baseline_rank
+
+    from summary
+
+),
+
+pairs as (
+
+    select
+        models.model,
+        models.model_version,
+        baselines.model as baseline_model,
+        baselines.model_version as baseline_model_version
+
+    from ranked as models
+    inner join ranked as baselines
+        on
+            baselines.baseline_rank > 0
+            and models.model <> baselines.model
+            and (models.baseline_rank = 0 or models.baseline_rank > baselines.baseline_rank)
 
 ),
 
 paired as (
 
     select
-        model_outcomes.model,
-        model_outcomes.model_version,
-        baseline_outcomes.model_version as baseline_model_version,
+        model,
+        model_version,
+        baseline_model,
+        baseline_model_version,
         count(*) as shared_contacts,
-        sum(
-            case when model_outcomes.is_qualified = model_outcomes.ae_progressed
-                    and baseline_outcomes.is_qualified = baseline_outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as both_correct,
-        sum(
-            case when model_outcomes.is_qualified = model_outcomes.ae_progressed
-                    and baseline_outcomes.is_qualified <> baseline_outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as only_model_correct,
-        sum(
-            case when model_outcomes.is_qualified <> model_outcomes.ae_progressed
-                    and baseline_outcomes.is_qualified = baseline_outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as only_baseline_correct,
-        sum(
-            case when model_outcomes.is_qualified <> model_outcomes.ae_progressed
-                    and baseline_outcomes.is_qualified <> baseline_outcomes.ae_progressed then 1
-                else 0
-            end
-        ) as both_wrong
+        sum(case when qualified = label and baseline_qualified = label then 1 else 0 end)
+            as both_correct,
+        sum(case when qualified = label and baseline_qualified <> label then 1 else 0 end)
+            as only_model_correct,
+        sum(case when qualified <> label and baseline_qualified = label then 1 else 0 end)
+            as only_baseline_correct,
+        sum(case when qualified <> label and baseline_qualified <> label then 1 else 0 end)
+            as both_wrong
 
-    from outcomes as model_outcomes
-    inner join outcomes as baseline_outcomes
-        on model_outcomes.contact_id = baseline_outcomes.contact_id
-    where
-        model_outcomes.model <> '{{ var('baseline_model') }}'
-        and baseline_outcomes.model = '{{ var('baseline_model') }}'
-    group by model_outcomes.model, model_outcomes.model_version, baseline_outcomes.model_version
+    from pair_contacts
+    group by model, model_version, baseline_model, baseline_model_version
 
 ),
 
@@ -93,6 +100,7 @@ binomial_steps as (
     select
         paired.model,
         paired.model_version,
+        paired.baseline_model,
         paired.baseline_model_version,
         paired.only_model_correct + paired.only_baseline_correct as discordant_pairs,
         series.generated_number - 1 as successes,
@@ -120,7 +128,7 @@ binomial_terms as (
     select
         *,
         round(exp(sum(log_step) over (
-            partition by model, model_version, baseline_model_version
+            partition by model, model_version, baseline_model, baseline_model_version
             order by successes
             rows between unbounded preceding and current row
         ))) as combinations
@@ -134,11 +142,12 @@ exact_tails as (
     select
         model,
         model_version,
+        baseline_model,
         baseline_model_version,
         sum(combinations) / power(2, max(discordant_pairs)) as lower_tail
 
     from binomial_terms
-    group by model, model_version, baseline_model_version
+    group by model, model_version, baseline_model, baseline_model_version
 
 ),
 
@@ -158,6 +167,7 @@ tested as (
         on
             paired.model = exact_tails.model
             and paired.model_version = exact_tails.model_version
+            and paired.baseline_model = exact_tails.baseline_model
             and paired.baseline_model_version = exact_tails.baseline_model_version
 
 ),
@@ -165,10 +175,10 @@ tested as (
 final as (
 
     select
-        cast(models.model as {{ dbt.type_string() }}) as model,
-        cast(models.model_version as {{ dbt.type_string() }}) as model_version,
-        cast(baselines.model as {{ dbt.type_string() }}) as baseline_model,
-        cast(baselines.model_version as {{ dbt.type_string() }}) as baseline_model_version,
+        cast(pairs.model as {{ dbt.type_string() }}) as model,
+        cast(pairs.model_version as {{ dbt.type_string() }}) as model_version,
+        cast(pairs.baseline_model as {{ dbt.type_string() }}) as baseline_model,
+        cast(pairs.baseline_model_version as {{ dbt.type_string() }}) as baseline_model_version,
         models.total_contacts,
         baselines.total_contacts as baseline_total_contacts,
         {%- for metric in compared_metrics %}
@@ -181,15 +191,51 @@ final as (
         cast(coalesce(paired.only_model_correct, 0) as {{ dbt.type_bigint() }}) as only_model_correct,
         cast(coalesce(paired.only_baseline_correct, 0) as {{ dbt.type_bigint() }}) as only_baseline_correct,
         cast(coalesce(paired.both_wrong, 0) as {{ dbt.type_bigint() }}) as both_wrong,
-        cast(paired.mcnemar_p_value as {{ type_double() }}) as mcnemar_p_value
+        cast(paired.mcnemar_p_value as {{ type_double() }}) as mcnemar_p_value,
+        cast(delong.auc_difference as {{ type_double() }}) as paired_auc_difference,
+        cast(delong.auc_difference_se as {{ type_double() }}) as auc_difference_se,
+        cast(delong.delong_z as {{ type_double() }}) as delong_z,
+        cast(delong.delong_p_value as {{ type_double() }}) as delong_p_value,
+        cast(coalesce(bootstrap.bootstrap_resamples, 0) as {{ dbt.type_bigint() }}) as bootstrap_resamples,
+        {%- for metric in ['precision', 'recall', 'f1'] %}
+            cast(bootstrap.{{ metric }}_difference_low as {{ type_double() }}) as {{ metric }}_difference_low,
+            cast(bootstrap.{{ metric }}_difference_high as {{ type_double() }}) as {{ metric }}_difference_high,
+        {%- endfor %}
+        cast(
+            case
+                when delong.delong_p_value < 0.05 and delong.auc_difference > 0 then 'better'
+                when delong.delong_p_value < 0.05 and delong.auc_difference < 0 then 'worse'
+                when delong.delong_p_value is not null then 'within chance'
+                else 'not measurable'
+            end as {{ dbt.type_string() }}
+        ) as auc_verdict,
+        cast(
+            case
+                when bootstrap.f1_difference_low > 0 then 'better'
+                when bootstrap.f1_difference_high < 0 then 'worse'
+                when bootstrap.f1_difference_low is not null then 'within chance'
+                else 'not measurable'
+            end as {{ dbt.type_string() }}
+        ) as f1_verdict
 
-    from models
-    cross join baselines
-    left join tested as paired
+    from pairs
+    inner join summary as models
         on
-            models.model = paired.model
-            and models.model_version = paired.model_version
-            and baselines.model_version = paired.baseline_model_version
+            pairs.model = models.model
+            and pairs.model_version = models.model_version
+    inner join summary as baselines
+        on
+            pairs.baseline_model = baselines.model
+            and pairs.baseline_model_version = baselines.model_version
+    {%- for relation in ['tested as paired', 'delong', 'bootstrap'] %}
+        {%- set alias = relation.split(' ')[-1] %}
+        left join {{ relation }}
+            on
+                pairs.model = {{ alias }}.model
+                and pairs.model_version = {{ alias }}.model_version
+                and pairs.baseline_model = {{ alias }}.baseline_model
+                and pairs.baseline_model_version = {{ alias }}.baseline_model_version
+    {%- endfor %}
 
 )
 
