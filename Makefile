@@ -28,6 +28,8 @@ CURRENCIES ?=
 INTERVAL ?= 60
 STAGE_ONE ?=
 POINT_IN_TIME ?= flag
+# FITTED: auto (fit fitted_history on the org's history before the window, when it suffices) or off.
+FITTED ?= auto
 # COHORT: the cohorts of marts.cohort_metrics and marts.score_drift, week or month.
 COHORT ?= week
 WAIT ?= 0
@@ -51,6 +53,7 @@ export BACKTEST_MODELS := $(MODELS)
 export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
 export BACKTEST_STAGE_ONE := $(STAGE_ONE)
 export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
+export BACKTEST_FITTED := $(FITTED)
 export BACKTEST_COHORT := $(COHORT)
 export BACKTEST_INTERVAL := $(INTERVAL)
 export BACKTEST_WAIT := $(WAIT)
@@ -130,6 +133,10 @@ score: settings $(ENGINE_STAMP) ## Build marts.contacts_to_score (dbt), then sco
 	@cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_score --vars '$(DBT_VARS)' \
 	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null)
 	$(PY) -m scoring
+	@$(if $(filter off,$(FITTED)),,echo "🧱 dbt: building marts.contacts_to_fit (fitted_history's training rows, before the window)" \
+	  && cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_fit --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null))
+	$(PY) -m scoring.fitted
 
 transform: settings $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
 	@start=$$(date +%s.%N); cd dbt_project \

@@ -32,9 +32,23 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# Exclusive upper bound for timestamps: as_of + 1 day, as a timestamp. #}
-{% macro as_of_cutoff() -%}
-    cast({{ dbt.dateadd('day', 1, as_of_date()) }} as {{ dbt.type_timestamp() }})
+{# Exclusive upper bound for timestamps: as_of (or another SQL date) + 1 day, as a timestamp. #}
+{% macro as_of_cutoff(date=none) -%}
+    cast({{ dbt.dateadd('day', 1, date if date is not none else as_of_date()) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#
+    fitted_history's clock (DESIGN.md "No leakage: point in time"): it learns only what was
+    known before the window starts, i.e. as of the day before the window's first day
+    (as_of - window_days), from contacts old enough by then to have matured
+    (created on or before that day - maturity_days).
+#}
+{% macro training_known_by() -%}
+    {{ window_start_exclusive() }}
+{%- endmacro %}
+
+{% macro training_created_by() -%}
+    cast({{ dbt.dateadd('day', -1 * days_var('maturity_days', 0), window_start_exclusive()) }} as date)
 {%- endmacro %}
 
 {# Exclusive lower bound of the backtest window: as_of - window_days, as a date. #}
