@@ -92,6 +92,7 @@ CHECKS: dict[str, tuple[str, Callable[..., None]]] = {
     "STAGE_ONE": ("BACKTEST_STAGE_ONE", _stage_one),
     "POINT_IN_TIME": ("BACKTEST_POINT_IN_TIME", _choice("POINT_IN_TIME", "flag", "strict")),
     "COHORT": ("BACKTEST_COHORT", _choice("COHORT", "week", "month")),
+    "FITTED": ("BACKTEST_FITTED", _choice("FITTED", "auto", "off")),
     "TARGET": ("BACKTEST_TARGET", _choice("TARGET", "duckdb", "spark")),
     "INTERVAL": ("BACKTEST_INTERVAL", _whole("INTERVAL", 1)),
 }

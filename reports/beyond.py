@@ -1,8 +1,9 @@
 """The sections beyond one snapshot: stability over cohorts, when contacts progress
-(Kaplan–Meier), and the revenue each model finds.
+(Kaplan–Meier), the revenue each model finds, and the fitted yardstick's card.
 
 Every figure is a column of its mart (cohort_metrics, cohort_trend, score_drift,
-progression_curves, revenue_capture, revenue_capture_curve); the page selects, orders and
+progression_curves, revenue_capture, revenue_capture_curve, model_cards, model_card_terms);
+the page selects, orders and
 formats them, and thins curve points for drawing.
 """
 
@@ -314,3 +315,70 @@ def revenue(data: ReportData) -> Safe:
     if data.revenue_curve:
         parts.append(figure(revenue_chart(data), "Won revenue kept over score thresholds."))
     return section("revenue", "Revenue found", *parts)
+
+
+#: Terms of a fitted model's card shown on the page (the rest: marts.model_card_terms).
+CARD_TERMS = 12
+
+
+def card_sentence(card: Row) -> str:
+    """What the fitted yardstick was trained on and how well it fits, or why it was not."""
+    if not card.get("is_trained"):
+        return f"{card['model']} was not trained: {card.get('note') or 'no reason recorded'}."
+    return (
+        f"{card['model']} ({card['model_version']}) is a logistic regression trained on "
+        f"{fmt.num(card['training_contacts'])} contacts created "
+        f"{fmt.day(card['training_first_created_on'])} to {fmt.day(card['training_created_by'])}"
+        f" ({fmt.num(card['training_positives'])} progressed within the maturity window, "
+        f"{fmt.pct(card['training_base_rate'])}), with what was known by "
+        f"{fmt.day(card['training_known_by'])}: training AUC {fmt.dec(card['training_auc'])}, "
+        f"cross-validated {fmt.dec(card['cv_auc'])} ({fmt.num(card['cv_folds'])} folds); it "
+        f"qualifies from a score of {fmt.dec(card['threshold'])}."
+    )
+
+
+def fitted(data: ReportData) -> Safe:
+    """The fitted yardstick: what the org's own history predicts, and how."""
+    parts: list[Safe] = [
+        el(
+            "p",
+            "A skeptical reader's first question: is the model better than what the CRM "
+            "already knows? fitted_history answers it: a logistic regression on the inputs "
+            "the demographic baseline sees plus industry and lead source, trained only on "
+            "contacts that matured before the window (inputs as they were when each arrived), "
+            "then scored on the window and judged like every other model.",
+        )
+    ]
+    if not data.cards:
+        parts.append(el("p", "No fitted model was run for this as-of date (FITTED=off)."))
+    for card in data.cards:
+        parts.append(el("p", card_sentence(card)))
+        key = (card["model"], card["model_version"])
+        terms = [r for r in data.rows(data.card_terms, key) if r["term_rank"] <= CARD_TERMS]
+        if card.get("is_trained"):
+            parts.append(
+                table(
+                    [
+                        Col("Input"),
+                        Col("Level"),
+                        Col("Coefficient", num=True),
+                        Col(
+                            "Odds ratio",
+                            num=True,
+                            title="per standard deviation, or vs the reference level",
+                        ),
+                    ],
+                    [
+                        [
+                            r["feature"],
+                            r.get("level") or fmt.DASH,
+                            fmt.signed(r["coefficient"], 3),
+                            fmt.dec(r["odds_ratio"]),
+                        ]
+                        for r in terms
+                    ],
+                    caption=f"The {CARD_TERMS} largest terms (all in marts.model_card_terms).",
+                    empty="No terms recorded.",
+                )
+            )
+    return section("fitted", "The fitted yardstick", *parts)

@@ -44,6 +44,8 @@ MARTS = (
     "progression_curves",
     "revenue_capture",
     "revenue_capture_curve",
+    "model_cards",
+    "model_card_terms",
 )
 #: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
 DEFAULT_BASELINE = "demographic"
@@ -80,6 +82,9 @@ class ReportData:
     #: marts.revenue_capture (per model) and revenue_capture_curve (per threshold).
     revenue: list[Row] = field(default_factory=list)
     revenue_curve: list[Row] = field(default_factory=list)
+    #: marts.model_cards and model_card_terms: the fitted yardstick's card.
+    cards: list[Row] = field(default_factory=list)
+    card_terms: list[Row] = field(default_factory=list)
 
     def summary(self, key: Key) -> Row:
         """The backtest_summary row of one model."""
@@ -284,6 +289,10 @@ def load(db: Path) -> ReportData:
             revenue=fetch(con, f"select * from {SCHEMA}.revenue_capture order by model"),
             revenue_curve=fetch(
                 con, f"select * from {SCHEMA}.revenue_capture_curve order by threshold desc"
+            ),
+            cards=fetch(con, f"select * from {SCHEMA}.model_cards order by model"),
+            card_terms=fetch(
+                con, f"select * from {SCHEMA}.model_card_terms order by model, term_rank"
             ),
         )
     data.progress = read_progress(db)

@@ -57,6 +57,8 @@ class Snapshot:
     progression: list[dict[str, Any]] = field(default_factory=list)
     #: marts.revenue_capture: one row per model.
     revenue: list[dict[str, Any]] = field(default_factory=list)
+    #: marts.model_cards: the fitted yardstick, trained or not.
+    cards: list[dict[str, Any]] = field(default_factory=list)
 
 
 #: The days since creation at which the verdict reads the progression curves.
@@ -99,6 +101,7 @@ def take_snapshot(db: Path) -> Snapshot:
                 f"where day in {READ_OFF_DAYS} order by model, decision desc, day",
             )
             snap.revenue = _rows(con, "select * from marts.revenue_capture order by model")
+            snap.cards = _rows(con, "select * from marts.model_cards order by model")
         except duckdb.CatalogException:
             snap.missing = "The marts are not built yet: run `make transform`."
         finally:
@@ -334,6 +337,16 @@ def chance_text(row: dict[str, Any], metric: str) -> str:
 def beyond_snapshot_lines(snap: Snapshot) -> list[str]:
     """Stability over cohorts, progression by day 30 and 90, and revenue found, per model."""
     lines = []
+    for card in snap.cards:
+        if card.get("is_trained"):
+            lines.append(
+                f"📐 {card['model']}: trained on {int(card['training_contacts']):,} contacts "
+                f"created {card['training_first_created_on']} to {card['training_created_by']}, "
+                f"training AUC {_num(card['training_auc'])} (cross-validated "
+                f"{_num(card['cv_auc'])}); see marts.model_cards"
+            )
+        else:
+            lines.append(f"📐 {card['model']} not trained: {card.get('note')}")
     for row in snap.trend:
         grain = "weekly" if row["cohort_grain"] == "week" else "monthly"
         head = f"📈 {row['model']} over {int(row['cohorts'])} {grain} cohorts: "

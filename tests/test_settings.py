@@ -35,6 +35,7 @@ TODAY = dt.date(2026, 11, 29)
         ({"BACKTEST_STAGE_ONE": 'Pro"specting'}, "STAGE_ONE cannot hold quotes"),
         ({"BACKTEST_TARGET": "postgres"}, "TARGET must be duckdb or spark"),
         ({"BACKTEST_COHORT": "day"}, "COHORT must be week or month"),
+        ({"BACKTEST_FITTED": "yes"}, "FITTED must be auto or off"),
     ],
 )
 def test_each_bad_setting_is_one_line_naming_it(env: dict[str, str], message: str) -> None:

@@ -71,6 +71,11 @@ def make_warehouse(db: Path) -> None:
             "0.3 as qualified_share, 0.8 as revenue_weighted_recall, 800.0 as won_found, "
             "1000.0 as won_total, 'EUR' as corporate_currency"
         )
+        con.execute(
+            "create table marts.model_cards as select 'fitted_history' as model, "
+            "false as is_trained, 'fewer than 200 contacts matured before the window (120)' "
+            "as note"
+        )
     progress = db.parent / "progress"
     progress.mkdir(exist_ok=True)
     (progress / "score.json").write_text(
@@ -133,6 +138,10 @@ def test_summary_gives_intervals_baseline_deltas_and_report_path(tmp_path: Path)
     assert (
         "💰 business_context: qualifying 30.0% of contacts kept 80.0% of won revenue "
         "(800 of 1,000 EUR)" in text
+    )
+    assert (
+        "📐 fitted_history not trained: fewer than 200 contacts matured before the window (120)"
+        in text
     )
     assert "report.html (not built yet" in text
 
