@@ -38,12 +38,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import dlt
 import httpx
+from dlt.common.configuration import with_config
 
 from extract.errors import ConfigError, ExtractError
-from extract.salesforce.auth import Authenticator, Credentials
+from extract.salesforce.auth import Authenticator, Credentials, SalesforceCredentials
 from extract.salesforce.bulk import BulkClient, BulkSettings
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import find_export_files
@@ -63,10 +65,6 @@ log = logging.getLogger("extract")
 DATASET = "raw_salesforce"
 DEMO_EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
 DEFAULT_DB = "data/backtest.duckdb"
-
-# Resources run one after another (parents first): a stop leaves whole objects behind it.
-os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
 @dataclass
@@ -112,36 +110,37 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("BACKTEST_DB") or DEFAULT_DB).expanduser().resolve()
 
 
-def _secret(name: str) -> str:
-    value = os.environ.get(f"SALESFORCE_{name.upper()}")
-    if value:
-        return value
-    try:
-        found = dlt.secrets.get(f"sources.salesforce.credentials.{name}")
-    except Exception:  # dlt raises various config errors for malformed toml
-        found = None
-    return str(found) if found else ""
+@with_config(sections=("sources", "salesforce"))
+def salesforce_config(
+    credentials: SalesforceCredentials = dlt.secrets.value,
+    extra_fields: dict[str, Any] | str | None = None,
+) -> tuple[SalesforceCredentials, dict[str, Any] | str | None]:
+    """``[sources.salesforce]`` as dlt injects it: credentials from secrets (or
+    ``SOURCES__SALESFORCE__CREDENTIALS__*``), extra fields from config."""
+    return credentials, extra_fields
 
 
 def load_credentials() -> Credentials:
-    """Credentials from env or .dlt/secrets.toml; ``SALESFORCE_SF_JSON`` wins when set."""
+    """Credentials from ``SALESFORCE_<FIELD>`` env vars, else as dlt resolves them;
+    ``SALESFORCE_SF_JSON`` wins when set."""
     sf_json = os.environ.get("SALESFORCE_SF_JSON")
     if sf_json:
         path = Path(sf_json).expanduser()
         if not path.is_file():
             raise ConfigError(f"SALESFORCE_SF_JSON={sf_json}: no such file.")
         return Credentials.from_sf_org_display(path.read_text())
-    return Credentials(
-        **{name: _secret(name) for name in Credentials.__dataclass_fields__}  # type: ignore[arg-type]
-    )
+    configured, _ = salesforce_config()
+    values = {
+        name: os.environ.get(f"SALESFORCE_{name.upper()}") or getattr(configured, name) or ""
+        for name in Credentials.__dataclass_fields__
+    }
+    return Credentials(**values)
 
 
 def extra_fields() -> dict[str, list[str]]:
     """Configured extra fields per object, validated against known object names."""
-    try:
-        configured = dlt.config.get("sources.salesforce.extra_fields") or {}
-    except Exception:
-        configured = {}
+    _, configured = salesforce_config()
+    configured = configured or {}
     if isinstance(configured, str):  # from an environment variable: JSON text
         try:
             configured = json.loads(configured)
@@ -381,6 +380,10 @@ def parquet_dir() -> Path:
 
 def make_pipeline(db: Path) -> dlt.Pipeline:
     db.parent.mkdir(parents=True, exist_ok=True)
+    # Resources run one after another (parents first): a stop leaves whole objects behind
+    # it. Also in .dlt/config.toml; set here so that no other working folder changes it.
+    dlt.config["extract.next_item_mode"] = "fifo"
+    dlt.config["runtime.dlthub_telemetry"] = False
     if target() == "spark":
         destination = dlt.destinations.filesystem(bucket_url=parquet_dir().as_uri())
     else:
