@@ -119,9 +119,11 @@ class OrgState:
 class Latency:
     """How slow the server pretends to be, so that a run can look like a real org.
 
-    Every API request waits ``request_ms``; a response carrying records waits
-    ``ms_per_1000_records`` more per thousand records (REST pages and Bulk result pages
-    alike); a Bulk query job takes ``bulk_job_seconds`` from creation to ``JobComplete``.
+    Every API request waits ``request_ms``. A REST page waits ``ms_per_1000_records`` more
+    per thousand records it carries (Salesforce builds each page when asked). A Bulk query
+    job takes ``bulk_job_seconds`` plus the same per-record cost from creation to
+    ``JobComplete`` (it builds its result files then; jobs run side by side), and its
+    result pages then cost only the request latency.
     """
 
     request_ms: float = 0.0
@@ -389,10 +391,15 @@ class SalesforceApp:
                 state.cursors.clear()
         content_type = b"application/json;charset=UTF-8"
         if "/jobs/query" in path:
-            status, payload, records, extra = self.bulk(scope["method"], path, query, body, fault)
+            # In a thread: creating a job reads and renders a whole object, and the other
+            # requests (polls, result pages of other jobs) go on meanwhile.
+            status, payload, _, extra = await asyncio.to_thread(
+                self.bulk, scope["method"], path, query, body, fault
+            )
             usage += extra
-            if extra:  # a page of results
+            if extra:  # a page of results: ready since the job completed
                 content_type = b"text/csv"
+            records = 0
         else:
             status, payload, records = self.query(path, query)
         if records and state.latency.ms_per_1000_records:
@@ -572,7 +579,10 @@ class SalesforceApp:
             obj=obj,
             table=table,
             created=now,
-            ready_at=now + self.state.latency.bulk_job_seconds,
+            ready_at=now
+            + self.state.latency.bulk_job_seconds
+            + self.state.latency.seconds(table.num_rows)
+            - self.state.latency.seconds(),
         )
         if fault and fault.kind in ("job_failed", "job_aborted"):
             job.state = "Failed" if fault.kind == "job_failed" else "Aborted"
