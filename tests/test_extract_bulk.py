@@ -17,7 +17,10 @@ from extract.errors import BulkJobError
 from extract.pipeline import ApiChoice, choose_org, demo_server, run_extract
 from extract.salesforce.bulk import BulkSettings
 from tests.org_fixtures import inject, serve_org, tiny_org, write_org
-from tests.test_extract_rest import FAST, snapshot
+from tests.test_extract_rest import FAST as REST_FAST
+from tests.test_extract_rest import snapshot
+
+FAST = {name: value for name, value in REST_FAST.items() if name != "api"}
 
 REST = ApiChoice("rest")
 BULK = ApiChoice("bulk")

@@ -6,7 +6,8 @@ the demo org is extracted over real HTTP by the same code as a live org:
 - ``POST /services/oauth2/token``: client credentials, username-password and JWT bearer
   grants against the configured client id/secret;
 - ``GET /services/data/vNN.N/query`` and ``queryAll`` with ``?q=SOQL`` (``SELECT fields FROM
-  Object [WHERE SystemModstamp >= literal] [ORDER BY SystemModstamp[, Id]] [LIMIT n]``),
+  Object [WHERE SystemModstamp >= literal] [ORDER BY SystemModstamp[, Id]] [LIMIT n]``, or
+  ``SELECT COUNT() FROM ...``, answered with ``totalSize`` and no records),
   pages of ``batch_size`` records with ``nextRecordsUrl``; ``queryAll`` includes deleted
   rows; each record has ``attributes``; datetimes as ``2026-11-01T10:00:00.000+0000``;
 - Salesforce's error shapes (``INVALID_FIELD``, ``MALFORMED_QUERY``, ``INVALID_SESSION_ID``,
@@ -431,9 +432,15 @@ class SalesforceApp:
         if rest not in ("query", "queryAll"):
             return 404, _not_found(path), 0
         soql = parse_qs(query).get("q", [""])[0]
+        counting = re.match(r"\s*select\s+count\(\s*\)\s", soql, re.IGNORECASE)
+        if counting:  # SELECT COUNT() FROM ...: totalSize only, no records
+            soql = "SELECT Id " + soql[counting.end() :]
         status, result = self._run_soql(soql, include_deleted=rest == "queryAll")
         if status != 200:
             return status, result, 0
+        if counting:
+            body = {"totalSize": result[2].num_rows, "done": True, "records": []}
+            return 200, orjson.dumps(body), 0
         locator = uuid.uuid4().hex[:15]
         with self.state.lock:
             self.state.cursors[locator] = result  # type: ignore[assignment]

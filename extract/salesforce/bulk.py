@@ -29,9 +29,10 @@ import io
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 import pyarrow as pa
@@ -43,6 +44,8 @@ from extract.salesforce.client import SalesforceClient
 from extract.salesforce.objects import FieldType, SObject
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,10 @@ class BulkClient:
         for table in self._results(job, obj=obj, fields=fields):
             if table.num_rows:  # as REST: an empty result yields nothing
                 yield table
+
+    def run_all(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``function`` over ``items`` on the download threads (small calls side by side)."""
+        return list(self._pool.map(function, items))
 
     def prepare(self, soql: str, *, include_deleted: bool = False) -> None:
         """Create the job for ``soql`` now (in the background), for ``query_tables`` to

@@ -112,6 +112,13 @@ class SalesforceClient:
                 except queue.Empty:
                     worker.join(0.05)
 
+    def count(self, soql: str, *, include_deleted: bool = False) -> int:
+        """The ``totalSize`` of a ``SELECT COUNT() FROM ...`` query (``queryAll`` counts
+        deleted rows too)."""
+        endpoint = "queryAll" if include_deleted else "query"
+        path = f"/services/data/v{self.api_version}/{endpoint}"
+        return int(self.call("GET", path, params={"q": soql}, what=soql).get("totalSize", 0))
+
     # -- one request ------------------------------------------------------------------------
 
     def _get_json(self, path: str, *, params: dict | None = None, soql: str) -> dict:

@@ -13,11 +13,13 @@ exactly there. Bulk API results come in no order: there the cursor is rewound to
 read started, and the next run reads the object again from there (the merge keeps one row
 per id, so nothing is lost or doubled).
 
-Which API reads an object (``api``): ``rest``, ``bulk``, or ``auto``: the REST query's first
-page says how many records the read holds (``totalSize``, the count Salesforce would give
-a ``SELECT COUNT()``, at no extra call); above ``bulk_threshold`` the object is read again
-with a Bulk job instead, below it the REST read simply goes on. Incremental reads of a big
-object that changed little therefore stay on REST.
+Which API reads an object (``api``): ``rest``, ``bulk``, or ``auto``: before loading, a
+``SELECT COUNT() FROM X WHERE <cursor> >= <last value>`` per object (asked side by side)
+says how many records each read holds; above ``bulk_threshold`` the object is read with a
+Bulk job, below it with REST. Incremental reads of a big object that changed little
+therefore stay on REST. Bulk jobs are created up front, so that Salesforce runs them side
+by side while the first objects load. Where a count fails, the REST query's first page
+decides instead (its ``totalSize``).
 """
 
 from __future__ import annotations
@@ -280,7 +282,7 @@ def rest_source(
         def query(since: datetime, reading: Reading) -> Iterator[pa.Table]:
             resume = _Resume(since, cursor_field=obj.cursor_field)
             without: frozenset[str] = frozenset()
-            mode = api if bulk is not None else "rest"
+            mode = plan.get(obj.name, api) if bulk is not None else "rest"
             while True:
                 soql = select_since(
                     obj,
@@ -346,10 +348,19 @@ def rest_source(
 
         return pages
 
+    plan: dict[str, str] = {}  # object -> "rest" | "bulk", where auto's count decided
+
     @dlt.source(name="salesforce", max_table_nesting=0)
     def salesforce():
-        if api == "bulk" and bulk is not None:
-            _prepare_bulk_jobs(bulk, objects, extra_fields, fresh=fresh)
+        if bulk is not None and api != "rest":
+            cursors = _cursors(objects, fresh=fresh)
+            if api == "auto":
+                plan.update(_plan(client, bulk, cursors, threshold=bulk_threshold))
+            chosen = [n for n in objects if api == "bulk" or plan.get(n) == "bulk"]
+            for name in chosen:
+                obj = OBJECTS[name]
+                soql = select_since(obj, extra_fields.get(name, []), cursors[name])
+                bulk.prepare(soql, include_deleted=obj.has_is_deleted)
         for name in objects:
             obj, extra = OBJECTS[name], extra_fields.get(name, [])
             yield _resource(
@@ -376,24 +387,53 @@ def select_since(
     )
 
 
-def _prepare_bulk_jobs(
-    bulk: BulkClient,
-    objects: Sequence[str],
-    extra_fields: dict[str, list[str]],
-    *,
-    fresh: bool,
-) -> None:
-    """Create every object's Bulk job up front, so that Salesforce runs them side by side
-    while the first objects load (objects are loaded one after another). Each job reads
-    from the cursor its resource will start at; a read that ends up asking something else
-    (a field the org lacks, say) just creates its own job."""
+def _cursors(objects: Sequence[str], *, fresh: bool) -> dict[str, datetime]:
+    """Where each object's read will start: its cursor's last value (all at the beginning
+    when the load starts over)."""
     resources = {} if fresh else dlt.current.source_state().get("resources", {})
+    out = {}
     for name in objects:
         obj = OBJECTS[name]
         state = resources.get(obj.table, {}).get("incremental", {}).get(obj.cursor_column, {})
-        since = _as_datetime(state.get("last_value")) or EPOCH
-        soql = select_since(obj, extra_fields.get(name, []), since)
-        bulk.prepare(soql, include_deleted=obj.has_is_deleted)
+        out[name] = _as_datetime(state.get("last_value")) or EPOCH
+    return out
+
+
+def _plan(
+    client: SalesforceClient,
+    bulk: BulkClient,
+    cursors: dict[str, datetime],
+    *,
+    threshold: int,
+) -> dict[str, str]:
+    """``SF_API=auto``: count each object's read, side by side; Bulk above ``threshold``.
+    An object whose count fails (not in this org, say) is left to its first REST page."""
+
+    def count(name: str) -> tuple[str, int | None]:
+        obj = OBJECTS[name]
+        soql = (
+            f"SELECT COUNT() FROM {obj.name} "
+            f"WHERE {obj.cursor_field} >= {soql_datetime(cursors[name])}"
+        )
+        try:
+            return name, client.count(soql, include_deleted=obj.has_is_deleted)
+        except (QueryError, TransportError) as exc:
+            log.debug("%s: not counted (%s)", name, exc)
+            return name, None
+
+    plan = {}
+    for name, size in bulk.run_all(count, list(cursors)):
+        if size is None:
+            continue
+        plan[name] = "bulk" if size > threshold else "rest"
+        if size > threshold:
+            log.info(
+                "%s: %s records to read, more than SF_BULK_THRESHOLD=%s: Bulk API",
+                name,
+                f"{size:,}",
+                f"{threshold:,}",
+            )
+    return plan
 
 
 def export_source(
