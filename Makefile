@@ -30,6 +30,7 @@ INTERVAL ?= 60
 # whose read holds more than SF_BULK_THRESHOLD records, REST below), rest, or bulk.
 SF_API ?= auto
 SF_BULK_THRESHOLD ?= 100000
+SF_BULK_TIMEOUT ?= 3600
 # The demo org's latency model (0: loopback speed), e.g. LATENCY_MS=300 to look like a real
 # org: wait per API request, per 1,000 records served, and per Bulk query job.
 LATENCY_MS ?= 0
@@ -63,6 +64,7 @@ export BACKTEST_WAIT := $(WAIT)
 export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
 export BACKTEST_SF_API := $(SF_API)
 export BACKTEST_SF_BULK_THRESHOLD := $(SF_BULK_THRESHOLD)
+export BACKTEST_SF_BULK_TIMEOUT := $(SF_BULK_TIMEOUT)
 export BACKTEST_DEMO_LATENCY_MS := $(LATENCY_MS)
 export BACKTEST_DEMO_MS_PER_1000_RECORDS := $(MS_PER_1000_RECORDS)
 export BACKTEST_DEMO_BULK_JOB_SECONDS := $(BULK_JOB_SECONDS)
