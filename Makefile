@@ -26,6 +26,16 @@ CONTACTS ?= 5000
 # CURRENCIES: a multi-currency demo org, e.g. USD,EUR,GBP (the first is the corporate currency).
 CURRENCIES ?=
 INTERVAL ?= 60
+# SF_API: which Salesforce API reads a live or demo org: auto (Bulk API 2.0 for an object
+# whose read holds more than SF_BULK_THRESHOLD records, REST below), rest, or bulk.
+SF_API ?= auto
+SF_BULK_THRESHOLD ?= 100000
+SF_BULK_TIMEOUT ?= 3600
+# The demo org's latency model (0: loopback speed), e.g. LATENCY_MS=300 to look like a real
+# org: wait per API request, per 1,000 records served, and per Bulk query job.
+LATENCY_MS ?= 0
+MS_PER_1000_RECORDS ?= 0
+BULK_JOB_SECONDS ?= 0
 STAGE_ONE ?=
 POINT_IN_TIME ?= flag
 # FITTED: auto (fit fitted_history on the org's history before the window, when it suffices) or off.
@@ -58,6 +68,12 @@ export BACKTEST_COHORT := $(COHORT)
 export BACKTEST_INTERVAL := $(INTERVAL)
 export BACKTEST_WAIT := $(WAIT)
 export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
+export BACKTEST_SF_API := $(SF_API)
+export BACKTEST_SF_BULK_THRESHOLD := $(SF_BULK_THRESHOLD)
+export BACKTEST_SF_BULK_TIMEOUT := $(SF_BULK_TIMEOUT)
+export BACKTEST_DEMO_LATENCY_MS := $(LATENCY_MS)
+export BACKTEST_DEMO_MS_PER_1000_RECORDS := $(MS_PER_1000_RECORDS)
+export BACKTEST_DEMO_BULK_JOB_SECONDS := $(BULK_JOB_SECONDS)
 export DBT_PROFILES_DIR := $(abspath dbt_project)
 # dbt appends to <warehouse dir>/logs/dbt.log, beside extract.log and score.log.
 export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
@@ -118,7 +134,9 @@ test-dbt: $(STAMP) ## dbt build (models and all dbt tests) on a fresh 800-contac
 test-spark: $(SPARK_STAMP) ## Build the marts on DuckDB and on local Spark and compare them
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest tests/test_spark_equality.py
 
-bench: $(STAMP) ## Measure throughput and memory (prints figures)
+# BENCH_CONTACTS: size of the bench's demo org (default 1,000,000); BENCH_LATENCY_MS (300)
+# and BENCH_API_CONTACTS (default BENCH_CONTACTS) for its REST-vs-Bulk comparison.
+bench: $(STAMP) ## Measure throughput and memory, REST vs Bulk under latency (prints figures)
 	$(PY) -m tests.bench
 
 extract: settings ## Load Salesforce (live, ORG=path export, or the demo org) into the warehouse

@@ -139,6 +139,9 @@ def _report(result: ExtractResult, *, db: Path) -> None:
     usage = (
         f"; API usage {result.api_usage[0]:,}/{result.api_usage[1]:,}" if result.api_usage else ""
     )
+    if result.api_calls:
+        jobs = f" ({result.bulk_jobs} Bulk query jobs)" if result.bulk_jobs else ""
+        usage += f"; {result.api_calls:,} API calls this run{jobs}"
     where = f"{parquet_dir()}/raw_salesforce (parquet)" if target() == "spark" else f"{db}"
     log.info(
         "✅ Extracted %s rows in %.1fs (%s records/s) into %s (schema raw_salesforce)%s",

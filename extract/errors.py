@@ -10,6 +10,7 @@ clear line and an exit code; nothing below the CLI prints or exits.
     ├── ApiLimitError                 REQUEST_LIMIT_EXCEEDED: stop, keep state, rerun later
     ├── QueryError                    INVALID_FIELD / MALFORMED_QUERY and other 4xx
     │   └── QueryLocatorError         INVALID_QUERY_LOCATOR: the query restarts from its cursor
+    ├── BulkJobError                  a Bulk API query job Failed, was Aborted or timed out
     ├── TransportError                5xx, timeouts, dropped connections after all retries
     ├── ResponseError                 malformed or truncated JSON from the API
     └── BadRecordError                a value that cannot be read as its declared type
@@ -60,6 +61,14 @@ class QueryError(ExtractError):
 
 class QueryLocatorError(QueryError):
     """Salesforce expired the locator of a query being paged (``INVALID_QUERY_LOCATOR``)."""
+
+
+class BulkJobError(ExtractError):
+    """A Bulk API 2.0 query job failed, was aborted, or did not finish in time."""
+
+    def __init__(self, message: str, *, job_id: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 class TransportError(ExtractError):

@@ -8,7 +8,15 @@ Settings (environment first, then ``.dlt/config.toml`` / ``.dlt/secrets.toml``):
 - credentials: ``SALESFORCE_<FIELD>`` env vars or ``[sources.salesforce.credentials]`` in
   secrets (fields of ``extract.salesforce.auth.Credentials``), or ``SALESFORCE_SF_JSON``:
   a file holding ``sf org display --json`` output;
-- ``[sources.salesforce.extra_fields]``: extra fields per object (custom fields).
+- ``[sources.salesforce.extra_fields]``: extra fields per object (custom fields);
+- ``SF_API`` (``auto``, ``rest`` or ``bulk``; env ``BACKTEST_SF_API`` or
+  ``sources.salesforce.api``): which API reads a live or demo org; ``auto`` uses the Bulk
+  API 2.0 for an object whose read holds more than ``SF_BULK_THRESHOLD`` records
+  (``BACKTEST_SF_BULK_THRESHOLD`` / ``sources.salesforce.bulk_threshold``, default
+  100,000), and ``SF_BULK_TIMEOUT`` seconds (default 3600) bounds one Bulk job;
+- the demo org's latency model: ``BACKTEST_DEMO_LATENCY_MS``,
+  ``BACKTEST_DEMO_MS_PER_1000_RECORDS``, ``BACKTEST_DEMO_BULK_JOB_SECONDS`` (make's
+  ``LATENCY_MS``, ``MS_PER_1000_RECORDS``, ``BULK_JOB_SECONDS``).
 
 The dlt working folder (state, pending packages) lives beside the warehouse in
 ``<db dir>/.dlt-pipelines/<db name>``, so each warehouse has its own state and a crash
@@ -30,27 +38,33 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import dlt
 import httpx
+from dlt.common.configuration import with_config
 
 from extract.errors import ConfigError, ExtractError
-from extract.salesforce.auth import Authenticator, Credentials
+from extract.salesforce.auth import Authenticator, Credentials, SalesforceCredentials
+from extract.salesforce.bulk import BulkClient, BulkSettings
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import find_export_files
 from extract.salesforce.objects import OBJECTS
-from extract.salesforce.source import Interruption, export_source, rest_source
+from extract.salesforce.source import (
+    APIS,
+    BULK_THRESHOLD,
+    Interruption,
+    export_source,
+    rest_source,
+)
 from plumbing.failures import describe_duckdb_error, describe_os_error
+from plumbing.retry import RetryPolicy
 from plumbing.warehouse import default_db, parquet_dir, parquet_views
 
 log = logging.getLogger("extract")
 
 DATASET = "raw_salesforce"
 DEMO_EXTRA_FIELDS = {"Opportunity": ["Loss_Reason__c"]}
-
-# Resources run one after another (parents first): a stop leaves whole objects behind it.
-os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
 @dataclass
@@ -83,42 +97,46 @@ class ExtractResult:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     api_usage: tuple[int, int] | None = None
+    #: API calls this run made (REST pages, Bulk job calls and result pages, logins aside).
+    api_calls: int = 0
+    bulk_jobs: int = 0
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
 
-def _secret(name: str) -> str:
-    value = os.environ.get(f"SALESFORCE_{name.upper()}")
-    if value:
-        return value
-    try:
-        found = dlt.secrets.get(f"sources.salesforce.credentials.{name}")
-    except Exception:  # dlt raises various config errors for malformed toml
-        found = None
-    return str(found) if found else ""
+@with_config(sections=("sources", "salesforce"))
+def salesforce_config(
+    credentials: SalesforceCredentials = dlt.secrets.value,
+    extra_fields: dict[str, Any] | str | None = None,
+) -> tuple[SalesforceCredentials, dict[str, Any] | str | None]:
+    """``[sources.salesforce]`` as dlt injects it: credentials from secrets (or
+    ``SOURCES__SALESFORCE__CREDENTIALS__*``), extra fields from config."""
+    return credentials, extra_fields
 
 
 def load_credentials() -> Credentials:
-    """Credentials from env or .dlt/secrets.toml; ``SALESFORCE_SF_JSON`` wins when set."""
+    """Credentials from ``SALESFORCE_<FIELD>`` env vars, else as dlt resolves them;
+    ``SALESFORCE_SF_JSON`` wins when set."""
     sf_json = os.environ.get("SALESFORCE_SF_JSON")
     if sf_json:
         path = Path(sf_json).expanduser()
         if not path.is_file():
             raise ConfigError(f"SALESFORCE_SF_JSON={sf_json}: no such file.")
         return Credentials.from_sf_org_display(path.read_text())
-    return Credentials(
-        **{name: _secret(name) for name in Credentials.__dataclass_fields__}  # type: ignore[arg-type]
-    )
+    configured, _ = salesforce_config()
+    values = {
+        name: os.environ.get(f"SALESFORCE_{name.upper()}") or getattr(configured, name) or ""
+        for name in Credentials.__dataclass_fields__
+    }
+    return Credentials(**values)
 
 
 def extra_fields() -> dict[str, list[str]]:
     """Configured extra fields per object, validated against known object names."""
-    try:
-        configured = dlt.config.get("sources.salesforce.extra_fields") or {}
-    except Exception:
-        configured = {}
+    _, configured = salesforce_config()
+    configured = configured or {}
     if isinstance(configured, str):  # from an environment variable: JSON text
         try:
             configured = json.loads(configured)
@@ -138,6 +156,40 @@ def extra_fields() -> dict[str, list[str]]:
             )
         out[name] = [value] if isinstance(value, str) else list(value)
     return out
+
+
+@dataclass(frozen=True)
+class ApiChoice:
+    """Which Salesforce API reads the objects (``SF_API``) and when ``auto`` picks Bulk."""
+
+    api: str = "auto"
+    bulk_threshold: int = BULK_THRESHOLD
+    bulk_timeout: float = 3600.0
+
+
+def api_choice() -> ApiChoice:
+    """``SF_API``, ``SF_BULK_THRESHOLD``, ``SF_BULK_TIMEOUT`` (env first, then config)."""
+    api = _setting("SF_API", "api", "auto").lower()
+    if api not in APIS:
+        raise ConfigError(f"SF_API must be one of {', '.join(APIS)}, got {api!r}.")
+    numbers = {}
+    for name, key, default in (
+        ("SF_BULK_THRESHOLD", "bulk_threshold", BULK_THRESHOLD),
+        ("SF_BULK_TIMEOUT", "bulk_timeout", 3600),
+    ):
+        text = _setting(name, key, str(default)).replace("_", "").replace(",", "")
+        try:
+            numbers[key] = float(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {text!r}.") from None
+        if numbers[key] < 0:
+            raise ConfigError(f"{name} must not be negative, got {text}.")
+    return ApiChoice(api, int(numbers["bulk_threshold"]), numbers["bulk_timeout"])
+
+
+def _setting(name: str, key: str, default: str) -> str:
+    value = os.environ.get(f"BACKTEST_{name}") or dlt.config.get(f"sources.salesforce.{key}")
+    return str(value).strip() if value not in (None, "") else default
 
 
 def choose_org(org: str | None = None, *, demo_contacts: int = 5000) -> OrgChoice:
@@ -239,6 +291,32 @@ def _generate_demo_org(
     log.info("Generated the demo org (%d contacts) in %.1fs", contacts, time.monotonic() - started)
 
 
+#: The demo server's latency model, from make's LATENCY_MS, MS_PER_1000_RECORDS and
+#: BULK_JOB_SECONDS (see ``extract.demo.server.Latency``).
+DEMO_LATENCY = {
+    "BACKTEST_DEMO_LATENCY_MS": "--latency-ms",
+    "BACKTEST_DEMO_MS_PER_1000_RECORDS": "--ms-per-1000-records",
+    "BACKTEST_DEMO_BULK_JOB_SECONDS": "--bulk-job-seconds",
+}
+
+
+def demo_latency_args() -> list[str]:
+    """The demo server's latency flags from the environment (none: loopback speed)."""
+    args = []
+    for name, flag in DEMO_LATENCY.items():
+        value = (os.environ.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            if float(value) < 0:
+                raise ValueError
+        except ValueError:
+            make = name.removeprefix("BACKTEST_DEMO_")
+            raise ConfigError(f"{make} must be a number of at least 0, got {value!r}.") from None
+        args += [flag, value]
+    return args
+
+
 @contextmanager
 def demo_server(folder: Path, *, timeout: float = 120.0) -> Iterator[str]:
     """Serve ``folder`` with the local Salesforce-compatible server; yields its base URL."""
@@ -251,6 +329,7 @@ def demo_server(folder: Path, *, timeout: float = 120.0) -> Iterator[str]:
             str(folder),
             "--parent-pid",
             str(os.getpid()),
+            *demo_latency_args(),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -273,6 +352,9 @@ def demo_server(folder: Path, *, timeout: float = 120.0) -> Iterator[str]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        for pipe in (process.stdout, process.stderr):
+            if pipe:
+                pipe.close()
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -289,6 +371,10 @@ def target() -> str:
 
 def make_pipeline(db: Path) -> dlt.Pipeline:
     db.parent.mkdir(parents=True, exist_ok=True)
+    # Resources run one after another (parents first): a stop leaves whole objects behind
+    # it. Also in .dlt/config.toml; set here so that no other working folder changes it.
+    dlt.config["extract.next_item_mode"] = "fifo"
+    dlt.config["runtime.dlthub_telemetry"] = False
     if target() == "spark":
         destination = dlt.destinations.filesystem(bucket_url=parquet_dir().as_uri())
     else:
@@ -326,8 +412,13 @@ def run_extract(
     http_timeout: float = 60.0,
     max_retries: int = 5,
     backoff_seconds: float = 0.5,
+    api: ApiChoice | None = None,
+    bulk: BulkSettings | None = None,
 ) -> ExtractResult:
-    """Load ``choice`` into ``raw_salesforce`` of the warehouse; incremental unless fresh."""
+    """Load ``choice`` into ``raw_salesforce`` of the warehouse; incremental unless fresh.
+
+    ``api`` (default: ``api_choice()``) says which Salesforce API reads a live or demo org;
+    ``bulk`` tunes the Bulk API jobs (polling, page size, parallel downloads)."""
     db = default_db()
     pipeline = make_pipeline(db)
     result = ExtractResult(choice)
@@ -347,19 +438,28 @@ def run_extract(
         )
         _remember_org(db, choice.identity)
     else:
+        api = api or api_choice()
         with _rest_client(choice, http_timeout=http_timeout) as (client, extra):
-            client.max_retries, client.backoff_seconds = max_retries, backoff_seconds
-            source = rest_source(
-                client,
-                extra_fields={**extra, **extras},
-                interruption=interruption,
-                progress=progress,
-            )
-            result.rows = _load(
-                pipeline, source, db=db, refresh=_needs_refresh(db, choice.identity, fresh)
-            )
+            client.policy = RetryPolicy(retries=max_retries, backoff=backoff_seconds)
+            bulk_client = BulkClient(client, bulk or BulkSettings(timeout_seconds=api.bulk_timeout))
+            refresh = _needs_refresh(db, choice.identity, fresh)
+            try:
+                source = rest_source(
+                    client,
+                    extra_fields={**extra, **extras},
+                    interruption=interruption,
+                    progress=progress,
+                    bulk=bulk_client,
+                    api=api.api,
+                    bulk_threshold=api.bulk_threshold,
+                    fresh=refresh,
+                )
+                result.rows = _load(pipeline, source, db=db, refresh=refresh)
+            finally:
+                bulk_client.close()
             _remember_org(db, choice.identity)
             result.api_usage = client.api_usage
+            result.api_calls, result.bulk_jobs = client.requests, bulk_client.jobs
     result.seconds = time.monotonic() - started
     if interruption.error is not None:
         raise interruption.error

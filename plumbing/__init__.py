@@ -13,6 +13,8 @@
   do); the full traceback goes to the stage's log;
 - ``plumbing.settings``: the run settings (AS_OF, DAYS, ...) checked once, before any stage
   runs (``python -m plumbing.settings``, the ``make settings`` step);
+- ``plumbing.retry``: the one retry policy of every HTTP client (which failures retry,
+  backoff with jitter or ``Retry-After``, how many attempts);
 - ``plumbing.lifetime``: helper processes (the demo Salesforce server) that die with the
   process that started them, even on ``kill -9``.
 """

@@ -2,11 +2,12 @@
 
 One ``httpx.AsyncClient`` is reused for the whole run, with explicit timeouts, a bound on
 connections (the caller bounds concurrency), an optional request rate limit, and bounded
-retries with exponential backoff on 429 (honouring ``Retry-After``), 5xx, timeouts and
-transport errors. Batches go to ``POST /qualify/batch``; a service without it (404/405) is
-called item by item on ``POST /qualify``. A 413 splits the batch; a 422 on a batch falls
-back to single items so that only the offending items fail, and an item the service refused
-alone inside a batch (``{"error": ...}`` in its place) fails alone.
+retries on 429 (honouring ``Retry-After``), 5xx, timeouts and transport errors, following
+the project's one retry policy (``plumbing.retry``). Batches go to ``POST /qualify/batch``;
+a service without it (404/405) is called item by item on ``POST /qualify``. A 413 splits
+the batch; a 422 on a batch falls back to single items so that only the offending items
+fail, and an item the service refused alone inside a batch (``{"error": ...}`` in its
+place) fails alone.
 
 Calls that still fail after the retries do not raise: they come back as ``Failure`` per
 item and become error rows that the next run retries. Only a service that cannot be used
@@ -16,8 +17,6 @@ at all raises ``ApiError``.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,11 +24,11 @@ from typing import Any
 
 import httpx
 
+from plumbing.retry import RetryPolicy, parse_retry_after, retryable_status
 from scoring.auth import ApiAuth
 from scoring.errors import ApiAuthError, ApiContractError, ApiUnavailableError, ConfigError
 from scoring.jsonfast import dumps, loads
 
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _JSON = {"content-type": "application/json", "accept": "application/json"}
 
 
@@ -46,23 +45,6 @@ class Failure:
     """An item that could not be scored: why, in one line."""
 
     message: str
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry: attempts = retries + 1, backoff doubles."""
-
-    retries: int = 4
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_retry_after: float = 120.0
-
-    def delay(self, attempt: int, *, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_retry_after)
-        base = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
-        return base * (1 + random.random() * 0.25)  # jitter: spread synchronised retries
 
 
 class RateLimiter:
@@ -83,22 +65,6 @@ class RateLimiter:
             self._next = start + self.interval
         if start > now:
             await asyncio.sleep(start - now)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 class _Retryable(Exception):
@@ -287,7 +253,7 @@ class QualificationClient:
                 return await self._send(method, path, payload=payload, model=model)
             except _Retryable as exc:
                 attempt += 1
-                if attempt > self.policy.retries:
+                if self.policy.gives_up(attempt):
                     raise
                 self.retries += 1
                 await asyncio.sleep(self.policy.delay(attempt, retry_after=exc.retry_after))
@@ -305,7 +271,7 @@ class QualificationClient:
         except httpx.TransportError as exc:
             raise _Retryable(f"{type(exc).__name__} on {method} {path}: {exc}") from exc
         status = response.status_code
-        if status in RETRY_STATUS:
+        if retryable_status(status):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise _Retryable(
                 f"HTTP {status} on {method} {path}: {_detail(response)}",

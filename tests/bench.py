@@ -9,7 +9,19 @@ Each stage runs as its own process (as ``make backtest`` runs it) on one large d
    beside the seed's way (one request per contact, sequential, one SQLite insert each);
 3. transform: ``dbt build`` on the scored 1,000,000-contact warehouse (goal < 60 s);
 4. report: ``python -m reports`` on it, and the size of the page (goal < 1 MB: the review
-   list holds the top 25 misses per model and kind, not all of them).
+   list holds the top 25 misses per model and kind, not all of them);
+5. incremental: ``make backtest`` again on the unchanged org (nothing new to load or score);
+6. apis: REST against Bulk API 2.0 on a demo org (``BENCH_API_CONTACTS``, default
+   ``BENCH_CONTACTS``) served under a latency model like a real org's (``BENCH_LATENCY_MS``
+   = 300 ms per request, ``BENCH_MS_PER_1000_RECORDS`` = 50 ms of Salesforce's work per
+   1,000 records, so a 2,000-record REST page costs 0.4 s, within the 0.2-2 s a real org
+   takes; ``BENCH_BULK_JOB_SECONDS`` = 5 s per Bulk job on top of its per-record work):
+   wall time and API calls of SF_API=rest, bulk and auto, whether the raw tables are
+   equal, and the speed-up (goal: Bulk >= 5x faster than REST).
+
+``BENCH_APIS`` (default ``rest,bulk,auto``) picks the APIs compared; ``BENCH_STEPS``
+(default all: ``extract,score,transform,report,incremental,engines,apis``) runs a
+subset; ``score``, ``transform``, ``report`` and ``incremental`` need ``extract`` first.
 
 Nothing here asserts: the figures are for people to read (and to paste into issues).
 """
@@ -18,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +44,7 @@ import psutil
 from tests.stages import score
 
 ROOT = Path(__file__).resolve().parent.parent
+STEPS = ("extract", "score", "transform", "report", "incremental", "engines", "apis")
 
 
 def run_measured(cmd: list[str], *, env: dict[str, str], cwd: Path = ROOT) -> tuple[float, int]:
@@ -87,14 +101,121 @@ def bench_engines(work: Path, env: dict[str, str], dbt: str) -> dict[str, float]
     return seconds
 
 
+def extract_calls(log_file: Path) -> tuple[int, int]:
+    """API calls and Bulk jobs of the last extract, from its log line."""
+    found = re.findall(
+        r"([\d,]+) API calls this run(?: \((\d+) Bulk query jobs\))?", log_file.read_text()
+    )
+    if not found:
+        return 0, 0
+    calls, jobs = found[-1]
+    return int(calls.replace(",", "")), int(jobs or 0)
+
+
+def same_raw_tables(first: Path, second: Path) -> list[str]:
+    """The raw tables whose rows differ between two warehouses (dlt's columns aside)."""
+    import duckdb
+
+    differ = []
+    with duckdb.connect() as con:
+        con.execute(f"attach '{first}' as a (read_only)")
+        con.execute(f"attach '{second}' as b (read_only)")
+        tables = con.execute(
+            "select table_name from duckdb_tables() where database_name = 'a' "
+            "and schema_name = 'raw_salesforce' and table_name not like '_dlt%'"
+        ).fetchall()
+        for (table,) in tables:
+            columns = [
+                f'"{c}"'
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where database_name = 'a' and "
+                    "schema_name = 'raw_salesforce' and table_name = ? order by column_index",
+                    [table],
+                ).fetchall()
+                if not c.startswith("_dlt")
+            ]
+            select = ", ".join(columns)
+            a, b = f'a.raw_salesforce."{table}"', f'b.raw_salesforce."{table}"'
+            (count,) = con.execute(
+                f"select (select count(*) from (select {select} from {a} except all "
+                f"select {select} from {b})) + (select count(*) from (select {select} from {b} "
+                f"except all select {select} from {a}))"
+            ).fetchone()
+            if count:
+                differ.append(table)
+    return differ
+
+
+def bench_apis(work: Path, env: dict[str, str]) -> dict[str, object]:
+    """REST against Bulk API 2.0 on one demo org served under the latency model."""
+    contacts = int(os.environ.get("BENCH_API_CONTACTS") or os.environ.get("BENCH_CONTACTS") or 0)
+    contacts = contacts or 1_000_000
+    model = {
+        "BACKTEST_DEMO_LATENCY_MS": os.environ.get("BENCH_LATENCY_MS", "300"),
+        "BACKTEST_DEMO_MS_PER_1000_RECORDS": os.environ.get("BENCH_MS_PER_1000_RECORDS", "50"),
+        "BACKTEST_DEMO_BULK_JOB_SECONDS": os.environ.get("BENCH_BULK_JOB_SECONDS", "5"),
+    }
+    print(
+        f"apis: {contacts:,}-contact demo org served with {model['BACKTEST_DEMO_LATENCY_MS']} ms "
+        f"per request, {model['BACKTEST_DEMO_MS_PER_1000_RECORDS']} ms per 1,000 records "
+        f"(REST pages, Bulk job processing), {model['BACKTEST_DEMO_BULK_JOB_SECONDS']} s more "
+        "per Bulk job",
+        flush=True,
+    )
+    figures: dict[str, object] = {"contacts": contacts, "model": model}
+    for api in (os.environ.get("BENCH_APIS") or "rest,bulk,auto").split(","):
+        db = work / f"api-{api}.duckdb"
+        api_env = {**env, **model, "BACKTEST_DB": str(db), "BACKTEST_SF_API": api}
+        cmd = [sys.executable, "-m", "extract", "--org", "demo", "--demo-contacts", str(contacts)]
+        seconds, peak = run_measured([*cmd, "--fresh"], env=api_env)
+        records = int(json.loads((work / "progress" / "extract.json").read_text())["total"])
+        calls, jobs = extract_calls(work / "logs" / "extract.log")
+        figures[api] = {"seconds": seconds, "records": records, "calls": calls, "jobs": jobs}
+        print(
+            f"apis: SF_API={api}: {records:,} records in {seconds:.1f}s, {calls:,} API calls "
+            f"({jobs} Bulk jobs); peak RSS {gib(peak)}",
+            flush=True,
+        )
+    if "rest" not in figures or "bulk" not in figures:
+        return figures
+    rest, bulk = figures["rest"], figures["bulk"]
+    differ = same_raw_tables(work / "api-rest.duckdb", work / "api-bulk.duckdb")
+    speedup = rest["seconds"] / bulk["seconds"]  # type: ignore[index]
+    figures.update(speedup=speedup, differ=differ)
+    print(
+        f"apis: Bulk is {speedup:.1f}x faster than REST (goal >= 5x); raw tables "
+        f"{'equal' if not differ else 'DIFFER in ' + ', '.join(differ)}",
+        flush=True,
+    )
+    return figures
+
+
+def bench_incremental(db: Path, contacts: int) -> float:
+    """``make backtest`` again on the unchanged org: nothing new to load or score."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "BACKTEST_"))}
+    seconds, peak = run_measured(
+        ["make", "--no-print-directory", "backtest", f"DB={db}", f"CONTACTS={contacts}"],
+        env={**env, "RUNTIME__LOG_LEVEL": "ERROR"},
+    )
+    print(
+        f"incremental: make backtest on the unchanged {contacts:,}-contact org in {seconds:.1f}s "
+        "(goal < 20 s)",
+        flush=True,
+    )
+    return seconds
+
+
 def main() -> int:
     contacts = int(os.environ.get("BENCH_CONTACTS", "1000000"))
+    steps = set((os.environ.get("BENCH_STEPS") or ",".join(STEPS)).split(","))
+    if steps - set(STEPS):
+        raise SystemExit(f"BENCH_STEPS: unknown {', '.join(sorted(steps - set(STEPS)))}")
     work = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="backtest-bench-"))
     db = work / "bench.duckdb"
     env = {**os.environ, "BACKTEST_DB": str(db), "RUNTIME__LOG_LEVEL": "ERROR"}
     for name in ("SALESFORCE_ACCESS_TOKEN", "SALESFORCE_CLIENT_ID", "SALESFORCE_SF_JSON"):
         env.pop(name, None)
-    print(f"bench: {contacts:,}-contact demo org in {work}", flush=True)
+    print(f"bench: {contacts:,}-contact demo org in {work}; steps {sorted(steps)}", flush=True)
 
     # The org is generated once (not part of the extract figure).
     sys.path.insert(0, str(ROOT))
@@ -106,19 +227,54 @@ def main() -> int:
     print(f"generate: {time.monotonic() - started:.1f}s (cached per day)", flush=True)
 
     results: dict[str, object] = {"contacts": contacts}
-    seconds, peak = run_measured(
-        [
-            sys.executable,
-            "-m",
-            "extract",
-            "--org",
-            "demo",
-            "--demo-contacts",
-            str(contacts),
-            "--fresh",
-        ],
-        env=env,
-    )
+    if "extract" in steps:
+        results["extract"] = bench_extract(work, env, contacts)
+    if "score" in steps:
+        results["score"] = bench_score(work, env)
+    dbt = str(ROOT / ".venv" / "bin" / "dbt")
+    if "transform" in steps:
+        dbt_env = {**env, "DBT_PROFILES_DIR": str(ROOT / "dbt_project")}
+        seconds, peak = run_measured(
+            [dbt, "build", "--quiet", "--exclude", "resource_type:unit_test"],
+            env=dbt_env,
+            cwd=ROOT / "dbt_project",
+        )
+        print(
+            f"transform: dbt build on the {contacts:,}-contact warehouse in {seconds:.1f}s "
+            f"(goal < 60 s); peak RSS {gib(peak)}",
+            flush=True,
+        )
+        results["transform"] = {"seconds": seconds, "rss": peak}
+    if "report" in steps:
+        seconds, peak = run_measured([sys.executable, "-m", "reports", "--db", str(db)], env=env)
+        size = (work / "report" / "index.html").stat().st_size
+        print(
+            f"report: built in {seconds:.1f}s, {size / 1e6:.2f} MB ({size:,} bytes; goal < 1 MB)"
+            f"; peak RSS {gib(peak)}",
+            flush=True,
+        )
+        results["report"] = {"seconds": seconds, "bytes": size, "rss": peak}
+    if "incremental" in steps:
+        results["incremental"] = bench_incremental(db, contacts)
+    if "engines" in steps:
+        results["engines"] = bench_engines(work, env, dbt)
+    if "apis" in steps:
+        results["apis"] = bench_apis(work, env)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    figures = json.dumps({"at": stamp, **results}, default=str, indent=2)
+    if os.environ.get("BENCH_DIR"):
+        (work / "bench.json").write_text(figures)
+        print(f"bench: figures and the warehouse kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # a 1M-contact warehouse is a few GB
+        print(figures)
+    return 0
+
+
+def bench_extract(work: Path, env: dict[str, str], contacts: int) -> dict[str, float]:
+    """A fresh extract of the demo org over loopback (no latency model)."""
+    cmd = [sys.executable, "-m", "extract", "--org", "demo", "--demo-contacts", str(contacts)]
+    seconds, peak = run_measured([*cmd, "--fresh"], env=env)
     progress = json.loads((work / "progress" / "extract.json").read_text())
     records = int(progress["total"])
     rate = records / seconds
@@ -128,12 +284,14 @@ def main() -> int:
         "the demo server runs in its own process)",
         flush=True,
     )
-    results["extract"] = {"records": records, "seconds": seconds, "rate": rate, "rss": peak}
+    return {"records": records, "seconds": seconds, "rate": rate, "rss": peak}
 
+
+def bench_score(work: Path, env: dict[str, str]) -> object:
+    """The scoring benchmark, then the scoring step on the extracted org."""
     from tests.bench_scoring import run_bench
 
-    results["score"] = run_bench(100_000)
-
+    figures = run_bench(100_000)
     inputs_seconds, _ = run_measured(
         [
             str(ROOT / ".venv" / "bin" / "dbt"),
@@ -156,37 +314,7 @@ def main() -> int:
         f"the reference API's; peak RSS {gib(peak)}",
         flush=True,
     )
-    dbt = str(ROOT / ".venv" / "bin" / "dbt")
-    dbt_env = {**env, "DBT_PROFILES_DIR": str(ROOT / "dbt_project")}
-    seconds, peak = run_measured(
-        [dbt, "build", "--quiet", "--exclude", "resource_type:unit_test"],
-        env=dbt_env,
-        cwd=ROOT / "dbt_project",
-    )
-    print(
-        f"transform: dbt build on the {contacts:,}-contact warehouse in {seconds:.1f}s "
-        f"(goal < 60 s); peak RSS {gib(peak)}",
-        flush=True,
-    )
-    results["transform"] = {"seconds": seconds, "rss": peak}
-    seconds, peak = run_measured([sys.executable, "-m", "reports", "--db", str(db)], env=env)
-    size = (work / "report" / "index.html").stat().st_size
-    print(
-        f"report: built in {seconds:.1f}s, {size / 1e6:.2f} MB ({size:,} bytes; goal < 1 MB); "
-        f"peak RSS {gib(peak)}",
-        flush=True,
-    )
-    results["report"] = {"seconds": seconds, "bytes": size, "rss": peak}
-    results["engines"] = bench_engines(work, env, dbt)
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    figures = json.dumps({"at": stamp, **results}, default=str, indent=2)
-    if os.environ.get("BENCH_DIR"):
-        (work / "bench.json").write_text(figures)
-        print(f"bench: figures and the warehouse kept in {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)  # a 1M-contact warehouse is a few GB
-        print(figures)
-    return 0
+    return figures
 
 
 if __name__ == "__main__":

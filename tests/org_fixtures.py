@@ -110,9 +110,14 @@ def tiny_org(folder: Path, *, contacts: int = 25, stamp_day: int = 1) -> Path:
 
 @contextmanager
 def serve_org(
-    folder: Path, *, batch_size: int = 2000, secret: str = "demo-client-secret"
+    folder: Path,
+    *,
+    batch_size: int = 2000,
+    secret: str = "demo-client-secret",
+    options: Sequence[str] = (),
 ) -> Iterator[str]:
-    """Run ``python -m extract.demo.server`` on a free loopback port; yield its URL."""
+    """Run ``python -m extract.demo.server --test-hooks`` on a free loopback port; yield its
+    URL. ``options``: more server flags (``--bulk-job-seconds 0.2``, ...)."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -124,6 +129,8 @@ def serve_org(
             str(batch_size),
             "--client-secret",
             secret,
+            "--test-hooks",
+            *options,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -139,8 +146,10 @@ def serve_org(
             process.stdout.close()
 
 
-def inject(url: str, kind: str, *, after: int = 0, count: int = 1, seconds: float = 0) -> None:
-    """Ask the demo server to misbehave on a coming request."""
-    httpx.post(
-        f"{url}/_faults", json={"kind": kind, "after": after, "count": count, "seconds": seconds}
-    ).raise_for_status()
+def inject(
+    url: str, kind: str, *, after: int = 0, count: int = 1, seconds: float = 0, path: str = ""
+) -> None:
+    """Ask the demo server to misbehave on a coming request (whose path matches the regular
+    expression ``path``, if given)."""
+    spec = {"kind": kind, "after": after, "count": count, "seconds": seconds, "path": path}
+    httpx.post(f"{url}/_faults", json=spec).raise_for_status()

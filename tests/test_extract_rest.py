@@ -14,12 +14,13 @@ import httpx
 import pytest
 
 from extract.errors import ApiLimitError, AuthError, QueryError, ResponseError, TransportError
-from extract.pipeline import choose_org, run_extract
+from extract.pipeline import ApiChoice, choose_org, run_extract
 from extract.salesforce.objects import OBJECTS
 from tests.org_fixtures import inject, serve_org, stamp, tiny_org, write_org
 
 SECRET = "s3cr3t-client-secret-for-tests"
-FAST = {"backoff_seconds": 0.01, "http_timeout": 2.0}
+#: The REST API for every object (``SF_API=auto`` would first count each object's records).
+FAST = {"backoff_seconds": 0.01, "http_timeout": 2.0, "api": ApiChoice("rest")}
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:

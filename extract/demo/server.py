@@ -6,16 +6,31 @@ the demo org is extracted over real HTTP by the same code as a live org:
 - ``POST /services/oauth2/token``: client credentials, username-password and JWT bearer
   grants against the configured client id/secret;
 - ``GET /services/data/vNN.N/query`` and ``queryAll`` with ``?q=SOQL`` (``SELECT fields FROM
-  Object [WHERE SystemModstamp >= literal] [ORDER BY SystemModstamp[, Id]] [LIMIT n]``),
+  Object [WHERE SystemModstamp >= literal] [ORDER BY SystemModstamp[, Id]] [LIMIT n]``, or
+  ``SELECT COUNT() FROM ...``, answered with ``totalSize`` and no records),
   pages of ``batch_size`` records with ``nextRecordsUrl``; ``queryAll`` includes deleted
   rows; each record has ``attributes``; datetimes as ``2026-11-01T10:00:00.000+0000``;
 - Salesforce's error shapes (``INVALID_FIELD``, ``MALFORMED_QUERY``, ``INVALID_SESSION_ID``,
   ``REQUEST_LIMIT_EXCEEDED``, ``SERVER_UNAVAILABLE``) and the ``Sforce-Limit-Info`` header;
-- ``POST /_faults`` (tests only) to inject a fault: ``{"kind": ..., "after": n, "count": k,
-  "seconds": s}`` with kinds ``expire_session``, ``limit``, ``unavailable``, ``http_500``,
-  ``slow``, ``truncate`` (connection dropped mid-body), ``malformed`` (200 with cut JSON),
-  ``expire_locator`` (every open query locator is forgotten: INVALID_QUERY_LOCATOR);
-  ``{"kind": "clear"}`` removes pending faults; ``POST /_reload`` rereads the org folder.
+- Bulk API 2.0 queries: ``POST /services/data/vNN.N/jobs/query`` (``query``/``queryAll``)
+  creates a job that goes ``UploadComplete`` -> ``InProgress`` -> ``JobComplete`` over
+  ``--bulk-job-seconds``; ``GET .../jobs/query/<id>`` tells its state (``PATCH`` aborts it);
+  ``GET .../jobs/query/<id>/results?locator=&maxRecords=`` serves CSV (strings quoted,
+  embedded newlines kept, null as an empty unquoted value, booleans ``true``/``false``,
+  datetimes ``2026-11-01T10:00:00.000Z``) with ``Sforce-Locator`` (``null`` after the last
+  page) and ``Sforce-NumberOfRecords``; ``GET .../jobs/query/<id>/resultPages`` lists up to
+  five result URLs at a time for parallel downloads;
+- a latency model (``--latency-ms`` per API request, ``--ms-per-1000-records`` per record
+  served, ``--bulk-job-seconds`` per Bulk job), so that a run can look like a real org;
+- with ``--test-hooks`` only (the tests' launcher): ``POST /_faults`` injects a fault:
+  ``{"kind": ..., "after": n, "count": k, "seconds": s, "path": regex}`` (only requests
+  whose path matches ``path`` count) with kinds ``expire_session``,
+  ``limit``, ``unavailable``, ``http_500``, ``slow``, ``truncate`` (connection dropped
+  mid-body, also mid-CSV), ``malformed`` (200 with the body cut: JSON or CSV),
+  ``expire_locator`` (every open query locator is forgotten: INVALID_QUERY_LOCATOR),
+  ``job_failed`` / ``job_aborted`` (the Bulk job created or polled by that request fails);
+  ``{"kind": "clear"}`` removes pending faults; ``POST /_reload`` rereads the org folder;
+  ``GET /_stats`` counts API requests.
 
 Run: ``python -m extract.demo.server --org DIR [--port 0] [--parent-pid PID]``; it prints
 ``PORT=<n>`` once listening, and with ``--parent-pid`` exits when that process dies (even
@@ -26,11 +41,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import io
 import re
 import secrets
 import socket
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +57,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from extract.salesforce.arrow import TIMESTAMP, arrow_schema
 from extract.salesforce.export import (
@@ -69,6 +88,8 @@ class Fault:
     after: int = 0
     count: int = 1
     seconds: float = 0.0
+    #: Only requests whose path matches this regular expression count (all when empty).
+    path: str = ""
 
 
 @dataclass
@@ -86,6 +107,59 @@ class OrgState:
     cursors: dict[str, tuple[str, list[str], pa.Table]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The latency model (all zero: loopback speed).
+    latency: Latency = field(default_factory=lambda: Latency())
+    #: Bulk API 2.0 query jobs by id, and the records per result page it hands out.
+    jobs: dict[str, BulkJob] = field(default_factory=dict)
+    bulk_page_records: int = 100_000
+    #: ``/_faults``, ``/_reload``, ``/_stats`` answer only when the tests turn them on.
+    test_hooks: bool = False
+
+
+@dataclass(frozen=True)
+class Latency:
+    """How slow the server pretends to be, so that a run can look like a real org.
+
+    Every API request waits ``request_ms``. A REST page waits ``ms_per_1000_records`` more
+    per thousand records it carries (Salesforce builds each page when asked). A Bulk query
+    job takes ``bulk_job_seconds`` plus the same per-record cost from creation to
+    ``JobComplete`` (it builds its result files then; jobs run side by side), and its
+    result pages then cost only the request latency.
+    """
+
+    request_ms: float = 0.0
+    ms_per_1000_records: float = 0.0
+    bulk_job_seconds: float = 0.0
+
+    def seconds(self, records: int = 0) -> float:
+        return (self.request_ms + self.ms_per_1000_records * records / 1000) / 1000
+
+
+@dataclass
+class BulkJob:
+    """One Bulk API 2.0 query job: its result table (rendered as Bulk writes values) and
+    when it completes. ``state`` is set only for a job that failed or was aborted."""
+
+    id: str
+    operation: str
+    obj: str
+    table: pa.Table
+    created: float
+    ready_at: float
+    state: str = ""
+    error: str = ""
+
+    def current_state(self, now: float) -> str:
+        if self.state:
+            return self.state
+        if now >= self.ready_at:
+            return "JobComplete"
+        # A job sits in UploadComplete for a moment before a worker picks it up.
+        return (
+            "UploadComplete"
+            if now < self.created + 0.1 * (self.ready_at - self.created)
+            else ("InProgress")
+        )
 
 
 class OrgTables:
@@ -125,8 +199,9 @@ def load_object(name: str, file: ExportFile | None) -> pa.Table:
     return table
 
 
-def _render(table: pa.Table) -> pa.Table:
-    """Datetimes as ``2026-11-01T10:00:00.000+0000``, dates as ``2026-11-01``."""
+def _render(table: pa.Table, *, zone: str = "+0000") -> pa.Table:
+    """Datetimes as ``2026-11-01T10:00:00.000+0000`` (REST; Bulk writes ``...000Z``), dates
+    as ``2026-11-01``."""
     columns = []
     for column in table.columns:
         if column.type == TIMESTAMP:
@@ -136,7 +211,7 @@ def _render(table: pa.Table) -> pa.Table:
                     format="%Y-%m-%dT%H:%M:%S",
                     locale="C",
                 ),
-                "+0000",
+                zone,
                 "",
             )
         elif pa.types.is_date(column.type):
@@ -147,6 +222,24 @@ def _render(table: pa.Table) -> pa.Table:
 
 def _sf_error(code: str, message: str) -> bytes:
     return orjson.dumps([{"message": message, "errorCode": code}])
+
+
+def _not_found(path: str) -> bytes:
+    return _sf_error("NOT_FOUND", f"The requested resource does not exist: {path}")
+
+
+def _locate(offset: int) -> str:
+    """An opaque Bulk result locator for a record offset."""
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _unlocate(locator: str) -> int | None:
+    if not locator:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(locator + "=" * (-len(locator) % 4)))
+    except ValueError:
+        return None
 
 
 class SalesforceApp:
@@ -173,7 +266,13 @@ class SalesforceApp:
             host, port = scope.get("server") or ("127.0.0.1", 0)
             status, payload = self.token(body, instance_url=f"http://{host}:{port}")
             return await self._send(send, status, payload)
-        if path == "/_faults" and scope["method"] == "POST":
+        if self.state.test_hooks and path.startswith("/_"):
+            return await self.test_hook(scope["method"], path, body, send)
+        await self.api(scope, path, query, body, send)
+
+    async def test_hook(self, method: str, path: str, body: bytes, send: Any) -> None:
+        """The tests' hooks (``--test-hooks``): inject faults, reread the org, count requests."""
+        if path == "/_faults" and method == "POST":
             spec = orjson.loads(body or b"{}")
             with self.state.lock:
                 if spec.get("kind") == "clear":
@@ -181,24 +280,30 @@ class SalesforceApp:
                 else:
                     self.state.faults.append(Fault(**spec))
             return await self._send(send, 200, b'{"ok": true}')
-        if path == "/_reload" and scope["method"] == "POST" and self.state.folder:
+        if path == "/_reload" and method == "POST" and self.state.folder:
             tables = OrgTables(self.state.folder)
             with self.state.lock:
                 self.state.tables = tables
             return await self._send(send, 200, b'{"ok": true}')
         if path == "/_stats":
             return await self._send(send, 200, orjson.dumps({"requests": self.state.requests}))
-        await self.api(scope, path, query, send)
+        await self._send(send, 404, _sf_error("NOT_FOUND", f"no test hook {method} {path}"))
 
     async def _send(
-        self, send: Any, status: int, payload: bytes, *, headers: list | None = None
+        self,
+        send: Any,
+        status: int,
+        payload: bytes,
+        *,
+        headers: list | None = None,
+        content_type: bytes = b"application/json;charset=UTF-8",
     ) -> None:
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
-                    (b"content-type", b"application/json;charset=UTF-8"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(payload)).encode()),
                     *(headers or []),
                 ],
@@ -240,9 +345,11 @@ class SalesforceApp:
 
     # -- data API -------------------------------------------------------------------------
 
-    def _take_fault(self) -> Fault | None:
+    def _take_fault(self, path: str) -> Fault | None:
         with self.state.lock:
             for fault in self.state.faults:
+                if fault.path and not re.search(fault.path, path):
+                    continue
                 if fault.after > 0:
                     fault.after -= 1
                     continue
@@ -252,7 +359,7 @@ class SalesforceApp:
                 return fault
         return None
 
-    async def api(self, scope: dict, path: str, query: str, send: Any) -> None:
+    async def api(self, scope: dict, path: str, query: str, body: bytes, send: Any) -> None:
         state = self.state
         headers = dict(scope["headers"])
         with state.lock:
@@ -261,7 +368,9 @@ class SalesforceApp:
                 (b"sforce-limit-info", f"api-usage={state.requests}/{state.daily_limit}".encode())
             ]
         token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ")
-        fault = self._take_fault()
+        fault = self._take_fault(path)
+        if state.latency.request_ms:
+            await asyncio.sleep(state.latency.seconds())
         if fault and fault.kind == "expire_session":
             with state.lock:
                 state.tokens.clear()
@@ -281,7 +390,21 @@ class SalesforceApp:
         if fault and fault.kind == "expire_locator":
             with state.lock:
                 state.cursors.clear()
-        status, payload = self.query(path, query)
+        content_type = b"application/json;charset=UTF-8"
+        if "/jobs/query" in path:
+            # In a thread: creating a job reads and renders a whole object, and the other
+            # requests (polls, result pages of other jobs) go on meanwhile.
+            status, payload, _, extra = await asyncio.to_thread(
+                self.bulk, scope["method"], path, query, body, fault
+            )
+            usage += extra
+            if extra:  # a page of results: ready since the job completed
+                content_type = b"text/csv"
+            records = 0
+        else:
+            status, payload, records = self.query(path, query)
+        if records and state.latency.ms_per_1000_records:
+            await asyncio.sleep(state.latency.seconds(records) - state.latency.seconds())
         if fault and fault.kind == "malformed":
             payload = payload[: len(payload) // 2]
         if fault and fault.kind == "truncate":
@@ -294,29 +417,38 @@ class SalesforceApp:
             )
             await send({"type": "http.response.body", "body": payload[:100], "more_body": True})
             raise ConnectionAbortedError("fault injection: connection dropped mid-body")
-        await self._send(send, status, payload, headers=usage)
+        await self._send(send, status, payload, headers=usage, content_type=content_type)
 
-    def query(self, path: str, query: str) -> tuple[int, bytes]:
+    def query(self, path: str, query: str) -> tuple[int, bytes, int]:
+        """A REST query or its next page: status, body and how many records it holds."""
         from urllib.parse import parse_qs
 
         if not path.startswith("/services/data/v"):
-            return 404, _sf_error("NOT_FOUND", f"The requested resource does not exist: {path}")
+            return 404, _not_found(path), 0
         rest = path.split("/", 4)[-1]
         if rest.startswith("query/") or rest.startswith("queryAll/"):
             locator, _, offset = rest.split("/", 1)[1].rpartition("-")
             return self._page(locator, int(offset or 0))
         if rest not in ("query", "queryAll"):
-            return 404, _sf_error("NOT_FOUND", f"The requested resource does not exist: {path}")
+            return 404, _not_found(path), 0
         soql = parse_qs(query).get("q", [""])[0]
+        counting = re.match(r"\s*select\s+count\(\s*\)\s", soql, re.IGNORECASE)
+        if counting:  # SELECT COUNT() FROM ...: totalSize only, no records
+            soql = "SELECT Id " + soql[counting.end() :]
         status, result = self._run_soql(soql, include_deleted=rest == "queryAll")
         if status != 200:
-            return status, result
+            return status, result, 0
+        if counting:
+            body = {"totalSize": result[2].num_rows, "done": True, "records": []}
+            return 200, orjson.dumps(body), 0
         locator = uuid.uuid4().hex[:15]
         with self.state.lock:
             self.state.cursors[locator] = result  # type: ignore[assignment]
         return self._page(locator, 0)
 
-    def _run_soql(self, soql: str, *, include_deleted: bool) -> tuple[int, Any]:
+    def _run_soql(
+        self, soql: str, *, include_deleted: bool, zone: str = "+0000"
+    ) -> tuple[int, Any]:
         match = _SOQL.match(soql)
         if not match:
             return 400, _sf_error("MALFORMED_QUERY", f"unexpected token in: {soql[:200]}")
@@ -354,13 +486,13 @@ class SalesforceApp:
             table = table.filter(op(table[cursor_field], bound))
         if match.group("limit"):
             table = table.slice(0, int(match.group("limit")))
-        return 200, (obj, fields, _render(table.select(fields)))
+        return 200, (obj, fields, _render(table.select(fields), zone=zone))
 
-    def _page(self, locator: str, offset: int) -> tuple[int, bytes]:
+    def _page(self, locator: str, offset: int) -> tuple[int, bytes, int]:
         with self.state.lock:
             cursor = self.state.cursors.get(locator)
         if cursor is None:
-            return 400, _sf_error("INVALID_QUERY_LOCATOR", "invalid query locator")
+            return 400, _sf_error("INVALID_QUERY_LOCATOR", "invalid query locator"), 0
         obj, fields, table = cursor
         page = table.slice(offset, self.state.batch_size)
         columns = [page.column(f).to_pylist() for f in fields]
@@ -381,7 +513,128 @@ class SalesforceApp:
                 self.state.cursors.pop(locator, None)
         else:
             body["nextRecordsUrl"] = f"/services/data/v{API_VERSION}/query/{locator}-{end}"
-        return 200, orjson.dumps(body)
+        return 200, orjson.dumps(body), page.num_rows
+
+    # -- Bulk API 2.0 queries ------------------------------------------------------------------
+
+    def bulk(
+        self, method: str, path: str, query: str, body: bytes, fault: Fault | None
+    ) -> tuple[int, bytes, int, list]:
+        """``/jobs/query[/id[/results|/resultPages]]``: status, body, records in it, and the
+        headers of a result page (``Sforce-Locator``, ``Sforce-NumberOfRecords``)."""
+        from urllib.parse import parse_qs
+
+        parts = path.split("/jobs/query", 1)[1].strip("/").split("/")
+        job_id, action = parts[0], "/".join(parts[1:])
+        if not job_id:
+            if method != "POST":
+                return 405, _sf_error("METHOD_NOT_ALLOWED", f"{method} not allowed"), 0, []
+            status, payload = self._create_job(body, fault)
+            return status, payload, 0, []
+        with self.state.lock:
+            job = self.state.jobs.get(job_id)
+        if job is None:
+            return 404, _sf_error("NOT_FOUND", f"Job {job_id} does not exist"), 0, []
+        if fault and fault.kind in ("job_failed", "job_aborted"):
+            job.state = "Failed" if fault.kind == "job_failed" else "Aborted"
+            job.error = "InternalError: the query job failed (fault injection)"
+        now = time.monotonic()
+        if action == "" and method == "PATCH":
+            if orjson.loads(body or b"{}").get("state") == "Aborted":
+                job.state = job.state or "Aborted"
+            return 200, orjson.dumps(self._job_info(job, now)), 0, []
+        if action == "" and method == "GET":
+            return 200, orjson.dumps(self._job_info(job, now)), 0, []
+        if job.current_state(now) != "JobComplete":
+            return 400, _sf_error("INVALIDJOBSTATE", f"Job {job.id} is not complete"), 0, []
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        if action == "resultPages":
+            return 200, self._result_pages(job, int(params.get("offset", 0))), 0, []
+        if action != "results":
+            return 404, _not_found(path), 0, []
+        offset = _unlocate(params.get("locator", ""))
+        if offset is None:
+            return 400, _sf_error("INVALID_LOCATOR", "invalid locator"), 0, []
+        size = int(params.get("maxRecords") or self.state.bulk_page_records)
+        page = job.table.slice(offset, max(size, 1))
+        end = offset + page.num_rows
+        csv = io.BytesIO()
+        pacsv.write_csv(page, csv)  # strings quoted, nulls left empty: Bulk's convention
+        headers = [
+            (b"sforce-locator", (_locate(end) if end < job.table.num_rows else "null").encode()),
+            (b"sforce-numberofrecords", str(page.num_rows).encode()),
+        ]
+        return 200, csv.getvalue(), page.num_rows, headers
+
+    def _create_job(self, body: bytes, fault: Fault | None) -> tuple[int, bytes]:
+        try:
+            spec = orjson.loads(body or b"{}")
+        except orjson.JSONDecodeError:
+            return 400, _sf_error("JSON_PARSER_ERROR", "the request body is not JSON")
+        operation = spec.get("operation")
+        if operation not in ("query", "queryAll"):
+            return 400, _sf_error("INVALIDJOB", f"operation {operation!r} is not supported")
+        soql = spec.get("query", "")
+        status, result = self._run_soql(soql, include_deleted=operation == "queryAll", zone="Z")
+        if status != 200:
+            return status, result
+        obj, _fields, table = result
+        now = time.monotonic()
+        job = BulkJob(
+            id="750" + secrets.token_hex(8)[:15].upper(),
+            operation=operation,
+            obj=obj,
+            table=table,
+            created=now,
+            ready_at=now
+            + self.state.latency.bulk_job_seconds
+            + self.state.latency.seconds(table.num_rows)
+            - self.state.latency.seconds(),
+        )
+        if fault and fault.kind in ("job_failed", "job_aborted"):
+            job.state = "Failed" if fault.kind == "job_failed" else "Aborted"
+            job.error = "InternalError: the query job failed (fault injection)"
+        with self.state.lock:
+            self.state.jobs[job.id] = job
+            while len(self.state.jobs) > 16:  # finished jobs' results are not kept forever
+                self.state.jobs.pop(next(iter(self.state.jobs)))
+        return 200, orjson.dumps(self._job_info(job, now))
+
+    def _job_info(self, job: BulkJob, now: float) -> dict[str, Any]:
+        state = job.current_state(now)
+        info: dict[str, Any] = {
+            "id": job.id,
+            "operation": job.operation,
+            "object": job.obj,
+            "state": state,
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": float(API_VERSION),
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+            "numberRecordsProcessed": job.table.num_rows if state == "JobComplete" else 0,
+            "retries": 0,
+            "totalProcessingTime": int(max(now - job.created, 0) * 1000),
+        }
+        if state == "Failed":
+            info["errorMessage"] = job.error
+        return info
+
+    def _result_pages(self, job: BulkJob, offset: int) -> bytes:
+        """Up to five result URLs to download in parallel (API 58+), then the next listing."""
+        size = self.state.bulk_page_records
+        base = f"/services/data/v{API_VERSION}/jobs/query/{job.id}"
+        urls = []
+        start = offset
+        while start < job.table.num_rows and len(urls) < 5:
+            urls.append({"resultUrl": f"{base}/results?locator={_locate(start)}&maxRecords={size}"})
+            start += size
+        if not urls and offset == 0:  # an empty result still has one (header-only) page
+            urls.append({"resultUrl": f"{base}/results?maxRecords={size}"})
+        done = start >= job.table.num_rows
+        body: dict[str, Any] = {"resultPages": urls, "done": done}
+        body["nextRecordsUrl"] = None if done else f"{base}/resultPages?offset={start}"
+        return orjson.dumps(body)
 
 
 def _parse_literal(literal: str) -> Any:
@@ -408,6 +661,9 @@ def serve(
     daily_limit: int = 1_000_000,
     client_secret: str = DEMO_CLIENT_SECRET,
     announce: bool = True,
+    latency: Latency | None = None,
+    bulk_page_records: int = 100_000,
+    test_hooks: bool = False,
 ) -> None:
     """Load ``org`` and serve it until interrupted; prints ``PORT=<n>`` when listening."""
     import uvicorn
@@ -418,12 +674,16 @@ def serve(
         batch_size=batch_size,
         daily_limit=daily_limit,
         client_secret=client_secret,
+        latency=latency or Latency(),
+        bulk_page_records=bulk_page_records,
+        test_hooks=test_hooks,
     )
     # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say they are TCP;
     # without it every small response waits ~40 ms for a delayed ACK (Nagle).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # before PORT= is printed: a client may connect at once
     config = uvicorn.Config(
         SalesforceApp(state), log_level="warning", access_log=False, lifespan="off"
     )
@@ -444,6 +704,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parent-pid", type=int, help="exit when this process (the one that started us) dies"
     )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="wait per API request")
+    parser.add_argument(
+        "--ms-per-1000-records", type=float, default=0.0, help="wait per 1,000 records served"
+    )
+    parser.add_argument(
+        "--bulk-job-seconds", type=float, default=0.0, help="a Bulk query job's processing time"
+    )
+    parser.add_argument(
+        "--bulk-page-records", type=int, default=100_000, help="records per Bulk result page"
+    )
+    parser.add_argument(
+        "--test-hooks", action="store_true", help="serve /_faults, /_reload, /_stats (tests)"
+    )
     args = parser.parse_args(argv)
     if args.parent_pid:
         from plumbing.lifetime import exit_with_parent
@@ -456,6 +729,9 @@ def main(argv: list[str] | None = None) -> int:
         batch_size=args.batch_size,
         daily_limit=args.daily_limit,
         client_secret=args.client_secret,
+        latency=Latency(args.latency_ms, args.ms_per_1000_records, args.bulk_job_seconds),
+        bulk_page_records=args.bulk_page_records,
+        test_hooks=args.test_hooks,
     )
     return 0
 

@@ -23,11 +23,31 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import httpx
+from dlt.common.configuration import configspec
+from dlt.common.configuration.specs import CredentialsConfiguration
+from dlt.common.typing import TSecretStrValue
 
 from extract.errors import AuthError, ConfigError
 
 SECRET_FIELDS = ("access_token", "client_secret", "password", "security_token", "private_key")
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+
+
+@configspec
+class SalesforceCredentials(CredentialsConfiguration):
+    """The credentials as dlt resolves them: ``[sources.salesforce.credentials]`` in
+    ``.dlt/secrets.toml``, or ``SOURCES__SALESFORCE__CREDENTIALS__<FIELD>``. Every field is
+    optional: which ones are set selects the flow (see ``Credentials.flow``)."""
+
+    access_token: TSecretStrValue | None = None
+    instance_url: str | None = None
+    client_id: str | None = None
+    client_secret: TSecretStrValue | None = None
+    username: str | None = None
+    password: TSecretStrValue | None = None
+    security_token: TSecretStrValue | None = None
+    private_key: TSecretStrValue | None = None
+    login_url: str | None = None
 
 
 @dataclass

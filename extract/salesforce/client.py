@@ -4,7 +4,7 @@ It honours the API's behaviour (see DESIGN.md): pages of up to 2,000 records fol
 ``nextRecordsUrl`` until ``done``; errors as ``[{"message", "errorCode"}]``;
 ``INVALID_SESSION_ID`` (401) re-authenticates once; ``REQUEST_LIMIT_EXCEEDED`` (403) stops
 with ``ApiLimitError``; 5xx, ``SERVER_UNAVAILABLE``, timeouts, dropped connections and
-truncated bodies are retried with exponential backoff, a bounded number of times; the
+truncated bodies are retried by the shared policy of ``plumbing.retry``; the
 ``Sforce-Limit-Info`` header is reported to a callback. Pages are fetched one ahead on a
 background thread, so the network overlaps the conversion of the previous page.
 """
@@ -31,12 +31,21 @@ from extract.errors import (
     TransportError,
 )
 from extract.salesforce.auth import Authenticator
+from plumbing.retry import RetryPolicy, parse_retry_after, retryable_status
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "62.0"
 _NO_SUCH_COLUMN = re.compile(r"No such column '([^']+)' on entity '([^']+)'")
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+class Page(list):
+    """One page of query records, with the whole query's ``totalSize``."""
+
+    def __init__(self, records: list[dict], total_size: int) -> None:
+        super().__init__(records)
+        self.total_size = total_size
 
 
 class SalesforceClient:
@@ -48,23 +57,23 @@ class SalesforceClient:
         http: httpx.Client,
         *,
         api_version: str = API_VERSION,
-        max_retries: int = 5,
-        backoff_seconds: float = 0.5,
+        policy: RetryPolicy | None = None,
         on_usage: Callable[[int, int], None] | None = None,
     ) -> None:
         self.auth = auth
         self.http = http
         self.api_version = api_version
-        self.max_retries = max_retries
-        self.backoff_seconds = backoff_seconds
+        self.policy = policy or RetryPolicy(retries=5)
         self.on_usage = on_usage
         self.api_usage: tuple[int, int] | None = None
         self.requests = 0
+        self._count = threading.Lock()  # Bulk result pages download on several threads
 
     # -- public ---------------------------------------------------------------------------
 
-    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict]]:
-        """Yield the records of ``soql`` page by page (``queryAll`` with deleted rows)."""
+    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[Page]:
+        """Yield the records of ``soql`` page by page (``queryAll`` with deleted rows); each
+        page knows the query's ``totalSize``."""
         endpoint = "queryAll" if include_deleted else "query"
         first = f"/services/data/v{self.api_version}/{endpoint}"
         pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
@@ -76,7 +85,7 @@ class SalesforceClient:
                 while True:
                     if stop.is_set():
                         return
-                    pages.put(("page", body.get("records", [])))
+                    pages.put(("page", Page(body.get("records", []), body.get("totalSize", 0))))
                     if body.get("done", True) or not body.get("nextRecordsUrl"):
                         break
                     body = self._get_json(body["nextRecordsUrl"], soql=soql)
@@ -103,30 +112,52 @@ class SalesforceClient:
                 except queue.Empty:
                     worker.join(0.05)
 
+    def count(self, soql: str, *, include_deleted: bool = False) -> int:
+        """The ``totalSize`` of a ``SELECT COUNT() FROM ...`` query (``queryAll`` counts
+        deleted rows too)."""
+        endpoint = "queryAll" if include_deleted else "query"
+        path = f"/services/data/v{self.api_version}/{endpoint}"
+        return int(self.call("GET", path, params={"q": soql}, what=soql).get("totalSize", 0))
+
     # -- one request ------------------------------------------------------------------------
 
     def _get_json(self, path: str, *, params: dict | None = None, soql: str) -> dict:
+        return self.call("GET", path, params=params, what=soql)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: dict | None = None,
+        parse: Callable[[httpx.Response], Any] | None = None,
+        what: str = "",
+    ) -> Any:
+        """One API call with the shared retry policy (``plumbing.retry``); returns
+        ``parse(response)`` (default: the JSON body). ``parse`` raising ``ResponseError``
+        (a body cut short) is retried like a dropped connection. ``what`` (the SOQL) is
+        named in query errors."""
+        parse = parse or _json_body
         refreshed = False
         attempt = 0
         while True:
             if not self.auth.access_token:
                 self.auth.authenticate()
-            url = self.auth.instance_url + path
+            url = path if path.startswith("http") else self.auth.instance_url + path
             headers = {"Authorization": f"Bearer {self.auth.access_token}"}
+            retry_after: float | None = None
             try:
-                response = self.http.get(url, params=params, headers=headers)
-                self.requests += 1
+                response = self.http.request(method, url, params=params, json=json, headers=headers)
+                with self._count:
+                    self.requests += 1
                 self._note_usage(response)
                 status = response.status_code
-                if status == 200:
+                if status in (200, 201, 204):
                     try:
-                        return orjson.loads(response.content)
-                    except orjson.JSONDecodeError as exc:
-                        problem: BaseException = ResponseError(
-                            f"Salesforce returned malformed or truncated JSON for {path} "
-                            f"({len(response.content)} bytes: {exc}). If this persists, "
-                            "check a proxy between you and Salesforce."
-                        )
+                        return parse(response)
+                    except ResponseError as exc:
+                        problem: BaseException = exc
                 else:
                     errors = _error_list(response)
                     code = errors[0].get("errorCode", "") if errors else ""
@@ -145,21 +176,24 @@ class SalesforceClient:
                             "kept; run the same command again after the limit resets and it "
                             "resumes where it stopped."
                         )
-                    if status < 500 and code != "SERVER_UNAVAILABLE" and status != 429:
-                        raise _query_error(code, message, soql)
+                    if not retryable_status(status) and code != "SERVER_UNAVAILABLE":
+                        raise _query_error(code, message, what)
+                    if status in (429, 503):
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     problem = TransportError(f"HTTP {status} {code} from Salesforce: {message}")
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = TransportError(f"{type(exc).__name__} talking to Salesforce")
             attempt += 1
-            if attempt > self.max_retries:
+            if self.policy.gives_up(attempt):
                 if isinstance(problem, ResponseError):
                     raise problem
                 raise TransportError(
-                    f"{problem} (gave up after {self.max_retries} retries on {path.split('?')[0]})."
-                    " Salesforce or the network is failing; rerun later: loaded data is kept."
+                    f"{problem} (gave up after {self.policy.retries} retries on "
+                    f"{path.split('?')[0]}). Salesforce or the network is failing; rerun "
+                    "later: loaded data is kept."
                 ) from None
-            delay = min(self.backoff_seconds * 2 ** (attempt - 1), 30.0)
-            log.warning("%s; retry %d/%d in %.1fs", problem, attempt, self.max_retries, delay)
+            delay = self.policy.delay(attempt, retry_after=retry_after)
+            log.warning("%s; retry %d/%d in %.1fs", problem, attempt, self.policy.retries, delay)
             time.sleep(delay)
 
     def _note_usage(self, response: httpx.Response) -> None:
@@ -168,6 +202,17 @@ class SalesforceClient:
             self.api_usage = (int(match.group(1)), int(match.group(2)))
             if self.on_usage:
                 self.on_usage(*self.api_usage)
+
+
+def _json_body(response: httpx.Response) -> Any:
+    try:
+        return orjson.loads(response.content) if response.content else {}
+    except orjson.JSONDecodeError as exc:
+        raise ResponseError(
+            f"Salesforce returned malformed or truncated JSON for {response.url.path} "
+            f"({len(response.content)} bytes: {exc}). If this persists, check a proxy "
+            "between you and Salesforce."
+        ) from None
 
 
 def _error_list(response: httpx.Response) -> list[dict]:

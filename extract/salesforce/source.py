@@ -1,4 +1,4 @@
-"""dlt sources for Salesforce: the live REST API and a Data Export folder.
+"""dlt sources for Salesforce: the live API (REST or Bulk API 2.0) and a Data Export folder.
 
 Both yield one pyarrow table per API page (or CSV chunk) into ``merge`` resources keyed on
 ``id`` with an incremental cursor on ``system_modstamp``. The cursor uses ``>=``: a strict
@@ -6,9 +6,20 @@ Both yield one pyarrow table per API page (or CSV chunk) into ``merge`` resource
 already seen, and the merge keeps one row per id (the newest ``SystemModstamp``).
 
 A failure while a resource is reading (API limit, network gone after retries, a bad record)
-ends that resource cleanly so that everything read before it is loaded and the cursor
-advances to it; the error is kept in ``Interruption`` and raised by the pipeline after the
-load. Records arrive ordered by ``SystemModstamp``, so the next run resumes exactly there.
+ends that resource cleanly so that everything read before it is loaded; the error is kept
+in ``Interruption`` and raised by the pipeline after the load. REST records arrive ordered
+by ``SystemModstamp``, so the cursor advances to the last one read and the next run resumes
+exactly there. Bulk API results come in no order: there the cursor is rewound to where the
+read started, and the next run reads the object again from there (the merge keeps one row
+per id, so nothing is lost or doubled).
+
+Which API reads an object (``api``): ``rest``, ``bulk``, or ``auto``: before loading, a
+``SELECT COUNT() FROM X WHERE <cursor> >= <last value>`` per object (asked side by side)
+says how many records each read holds; above ``bulk_threshold`` the object is read with a
+Bulk job, below it with REST. Incremental reads of a big object that changed little
+therefore stay on REST. Bulk jobs are created up front, so that Salesforce runs them side
+by side while the first objects load. Where a count fails, the REST query's first page
+decides instead (its ``totalSize``).
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ from extract.errors import (
     TransportError,
 )
 from extract.salesforce.arrow import arrow_schema, records_to_table
+from extract.salesforce.bulk import BulkClient
 from extract.salesforce.client import SalesforceClient
 from extract.salesforce.export import ExportFile, read_export_tables
 from extract.salesforce.objects import OBJECTS, SObject, column_name
@@ -39,6 +51,21 @@ log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Progress = Callable[[str, int], None]
+#: Which API reads the objects of a live org (``SF_API``).
+APIS = ("auto", "rest", "bulk")
+#: ``auto`` reads an object with Bulk above this many records (``SF_BULK_THRESHOLD``).
+BULK_THRESHOLD = 100_000
+
+
+@dataclass
+class Reading:
+    """How one resource's read goes: ``ordered`` is False once records come in no order
+    (Bulk results), so that a stop rewinds the cursor instead of advancing it."""
+
+    ordered: bool = True
+
+
+Pages = Callable[[datetime, Reading], Iterator[pa.Table]]
 
 
 @dataclass
@@ -74,7 +101,7 @@ def soql_datetime(value: datetime) -> str:
 def _resource(
     obj: SObject,
     extra: Sequence[str],
-    pages: Callable[[datetime], Iterator[pa.Table]],
+    pages: Pages,
     *,
     interruption: Interruption,
     progress: Progress | None,
@@ -103,11 +130,12 @@ def _resource(
         started = datetime.now(UTC)
         since = _as_datetime(cursor.last_value) or EPOCH
         count = 0
+        reading = Reading()
         if interruption.stops_everything:
             log.info("%s skipped: %s", obj.name, type(interruption.error).__name__)
             return
         try:
-            for table in pages(since):
+            for table in pages(since, reading):
                 count += table.num_rows
                 if progress:
                     progress(obj.name, count)
@@ -117,6 +145,9 @@ def _resource(
                 raise
             interruption.record(exc)
             log.warning("%s stopped after %d rows: %s", obj.name, count, exc)
+            if not reading.ordered:
+                _rewind_cursor(obj, since)
+                return
         _cap_cursor(obj, started)
 
     return rows
@@ -168,6 +199,17 @@ def _as_datetime(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def _rewind_cursor(obj: SObject, since: datetime) -> None:
+    """Put the cursor back where this read started: the rows read so far came in no order
+    (Bulk results), so the next run must read from ``since`` again. What was read stays
+    loaded; reading it again only merges onto the same ids."""
+    state = dlt.current.resource_state().get("incremental", {}).get(obj.cursor_column)
+    if state:
+        log.info("%s: the next run reads again from %s", obj.name, since.isoformat())
+        state["last_value"] = since
+        state["unique_hashes"] = []
+
+
 def _cap_cursor(obj: SObject, started: datetime) -> None:
     """Keep the incremental cursor at or before the time this resource started reading.
 
@@ -202,8 +244,14 @@ def rest_source(
     interruption: Interruption,
     objects: Sequence[str] = tuple(OBJECTS),
     progress: Progress | None = None,
+    bulk: BulkClient | None = None,
+    api: str = "auto",
+    bulk_threshold: int = BULK_THRESHOLD,
+    fresh: bool = False,
 ):
-    """The live (or demo-server) org over the REST API.
+    """The live (or demo-server) org over the REST API, and over the Bulk API 2.0 where
+    ``api`` says so (``bulk``, or ``auto`` above ``bulk_threshold`` records; needs ``bulk``).
+    ``fresh``: the load starts over (every cursor at the beginning).
 
     Multi-currency fields and objects (``CurrencyIsoCode``, ``CurrencyType``,
     ``DatedConversionRate``) exist only in multi-currency orgs: the first INVALID_FIELD /
@@ -211,15 +259,15 @@ def rest_source(
     """
     org = {"multi_currency": True}
 
-    def pages_for(obj: SObject, extra: Sequence[str]) -> Callable[[datetime], Iterator[pa.Table]]:
+    def pages_for(obj: SObject, extra: Sequence[str]) -> Pages:
         fields = obj.all_fields(extra)
 
-        def pages(since: datetime) -> Iterator[pa.Table]:
+        def pages(since: datetime, reading: Reading) -> Iterator[pa.Table]:
             if obj.multi_currency_only and not org["multi_currency"]:
                 log.info("%s: a single-currency org has none; %s stays empty", obj.name, obj.table)
                 return
             try:
-                yield from query(since)
+                yield from query(since, reading)
             except QueryError as exc:
                 if obj.multi_currency_only and exc.code == "INVALID_TYPE":
                     org["multi_currency"] = False
@@ -229,26 +277,49 @@ def rest_source(
                     raise
                 org["multi_currency"] = False  # no rows were read: ask again without it
                 log.info("%s.%s: not in this org (single currency)", obj.name, exc.field)
-                yield from query(since)
+                yield from query(since, reading)
 
-        def query(since: datetime) -> Iterator[pa.Table]:
+        def query(since: datetime, reading: Reading) -> Iterator[pa.Table]:
             resume = _Resume(since, cursor_field=obj.cursor_field)
             without: frozenset[str] = frozenset()
+            mode = plan.get(obj.name, api) if bulk is not None else "rest"
             while True:
-                select = obj.rest_fields(
-                    extra, without=without, multi_currency=org["multi_currency"]
-                )
-                soql = (
-                    f"SELECT {', '.join(select)} "
-                    f"FROM {obj.name} WHERE {obj.cursor_field} >= {soql_datetime(resume.since)} "
-                    f"ORDER BY {obj.cursor_field} ASC, Id ASC"
+                soql = select_since(
+                    obj,
+                    extra,
+                    resume.since,
+                    without=without,
+                    multi_currency=org["multi_currency"],
                 )
                 try:
-                    for records in client.query_pages(soql, include_deleted=obj.has_is_deleted):
+                    if mode == "bulk":
+                        assert bulk is not None
+                        reading.ordered = False
+                        yield from bulk.query_tables(
+                            obj, soql, fields=fields, include_deleted=obj.has_is_deleted
+                        )
+                        return
+                    ordered = f"{soql} ORDER BY {obj.cursor_field} ASC, Id ASC"
+                    pages = client.query_pages(ordered, include_deleted=obj.has_is_deleted)
+                    for records in pages:
+                        if mode == "auto":
+                            mode = "rest"
+                            if records.total_size > bulk_threshold:
+                                log.info(
+                                    "%s: %s records to read, more than SF_BULK_THRESHOLD=%s: "
+                                    "reading them with the Bulk API",
+                                    obj.name,
+                                    f"{records.total_size:,}",
+                                    f"{bulk_threshold:,}",
+                                )
+                                mode = "bulk"
+                                pages.close()
+                                break
                         records = resume.new(records)
                         if records:
                             yield records_to_table(obj, records, fields=fields)
-                    return
+                    else:
+                        return
                 except QueryLocatorError as exc:
                     resume.restarts += 1
                     if resume.restarts > MAX_LOCATOR_RESTARTS:
@@ -277,8 +348,19 @@ def rest_source(
 
         return pages
 
+    plan: dict[str, str] = {}  # object -> "rest" | "bulk", where auto's count decided
+
     @dlt.source(name="salesforce", max_table_nesting=0)
     def salesforce():
+        if bulk is not None and api != "rest":
+            cursors = _cursors(objects, fresh=fresh)
+            if api == "auto":
+                plan.update(_plan(client, bulk, cursors, threshold=bulk_threshold))
+            chosen = [n for n in objects if api == "bulk" or plan.get(n) == "bulk"]
+            for name in chosen:
+                obj = OBJECTS[name]
+                soql = select_since(obj, extra_fields.get(name, []), cursors[name])
+                bulk.prepare(soql, include_deleted=obj.has_is_deleted)
         for name in objects:
             obj, extra = OBJECTS[name], extra_fields.get(name, [])
             yield _resource(
@@ -286,6 +368,72 @@ def rest_source(
             )
 
     return salesforce()
+
+
+def select_since(
+    obj: SObject,
+    extra: Sequence[str],
+    since: datetime,
+    *,
+    without: frozenset[str] = frozenset(),
+    multi_currency: bool = True,
+) -> str:
+    """The SOQL that reads ``obj`` from the cursor value ``since`` on (REST adds its
+    ``ORDER BY``; a Bulk query takes none)."""
+    select = obj.rest_fields(list(extra), without=without, multi_currency=multi_currency)
+    return (
+        f"SELECT {', '.join(select)} "
+        f"FROM {obj.name} WHERE {obj.cursor_field} >= {soql_datetime(since)}"
+    )
+
+
+def _cursors(objects: Sequence[str], *, fresh: bool) -> dict[str, datetime]:
+    """Where each object's read will start: its cursor's last value (all at the beginning
+    when the load starts over)."""
+    resources = {} if fresh else dlt.current.source_state().get("resources", {})
+    out = {}
+    for name in objects:
+        obj = OBJECTS[name]
+        state = resources.get(obj.table, {}).get("incremental", {}).get(obj.cursor_column, {})
+        out[name] = _as_datetime(state.get("last_value")) or EPOCH
+    return out
+
+
+def _plan(
+    client: SalesforceClient,
+    bulk: BulkClient,
+    cursors: dict[str, datetime],
+    *,
+    threshold: int,
+) -> dict[str, str]:
+    """``SF_API=auto``: count each object's read, side by side; Bulk above ``threshold``.
+    An object whose count fails (not in this org, say) is left to its first REST page."""
+
+    def count(name: str) -> tuple[str, int | None]:
+        obj = OBJECTS[name]
+        soql = (
+            f"SELECT COUNT() FROM {obj.name} "
+            f"WHERE {obj.cursor_field} >= {soql_datetime(cursors[name])}"
+        )
+        try:
+            return name, client.count(soql, include_deleted=obj.has_is_deleted)
+        except (QueryError, TransportError) as exc:
+            log.debug("%s: not counted (%s)", name, exc)
+            return name, None
+
+    plan = {}
+    for name, size in bulk.run_all(count, list(cursors)):
+        if size is None:
+            continue
+        plan[name] = "bulk" if size > threshold else "rest"
+        if size > threshold:
+            log.info(
+                "%s: %s records to read, more than SF_BULK_THRESHOLD=%s: Bulk API",
+                name,
+                f"{size:,}",
+                f"{threshold:,}",
+            )
+    return plan
 
 
 def export_source(
@@ -300,7 +448,7 @@ def export_source(
     def pages_for(file: ExportFile, obj: SObject, extra: Sequence[str]):
         fields = obj.all_fields(extra)
 
-        def pages(since: datetime) -> Iterator[pa.Table]:
+        def pages(since: datetime, reading: Reading) -> Iterator[pa.Table]:
             # The whole file is read each time: the incremental cursor drops what the last
             # load already had, as for a REST page.
             yield from read_export_tables(file, fields=fields)
@@ -308,7 +456,7 @@ def export_source(
         return pages
 
     def missing(obj: SObject, extra: Sequence[str]):
-        def pages(since: datetime) -> Iterator[pa.Table]:
+        def pages(since: datetime, reading: Reading) -> Iterator[pa.Table]:
             log.info("%s.csv is not in the export: %s stays empty", obj.name, obj.table)
             yield arrow_schema(obj, extra).empty_table()
 

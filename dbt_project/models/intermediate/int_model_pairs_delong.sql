@@ -71,15 +71,15 @@ components as (
         paired.label,
         case
             when paired.label = 1
-                then (model_placed.negatives_below + 0.5 * model_placed.negatives)
+                then (cast(model_placed.negatives_below as {{ type_double() }}) + 0.5 * model_placed.negatives)
                     / totals.negatives
-            else (model_placed.positives_above + 0.5 * model_placed.positives) / totals.positives
+            else (cast(model_placed.positives_above as {{ type_double() }}) + 0.5 * model_placed.positives) / totals.positives
         end as model_component,
         case
             when paired.label = 1
-                then (baseline_placed.negatives_below + 0.5 * baseline_placed.negatives)
+                then (cast(baseline_placed.negatives_below as {{ type_double() }}) + 0.5 * baseline_placed.negatives)
                     / totals.negatives
-            else (baseline_placed.positives_above + 0.5 * baseline_placed.positives)
+            else (cast(baseline_placed.positives_above as {{ type_double() }}) + 0.5 * baseline_placed.positives)
                 / totals.positives
         end as baseline_component
 

@@ -101,10 +101,11 @@ shares as (
 
     select
         *,
-        (contacts + 0.5) / (contacts_scored + 5.0) as share,
+        (cast(contacts as {{ type_double() }}) + 0.5) / (cast(contacts_scored as {{ type_double() }}) + 5.0) as share,
         case
             when window_scored > contacts_scored
-                then (window_contacts - contacts + 0.5) / (window_scored - contacts_scored + 5.0)
+                then (cast(window_contacts - contacts as {{ type_double() }}) + 0.5)
+                    / (cast(window_scored - contacts_scored as {{ type_double() }}) + 5.0)
         end as rest_share
 
     from grid
