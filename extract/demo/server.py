@@ -646,12 +646,6 @@ def _parse_literal(literal: str) -> Any:
     return datetime.fromisoformat(text)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(
     org: Path,
     *,
