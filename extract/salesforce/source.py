@@ -25,7 +25,7 @@ decides instead (its ``totalSize``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -350,24 +350,55 @@ def rest_source(
 
     plan: dict[str, str] = {}  # object -> "rest" | "bulk", where auto's count decided
 
-    @dlt.source(name="salesforce", max_table_nesting=0)
-    def salesforce():
-        if bulk is not None and api != "rest":
-            cursors = _cursors(objects, fresh=fresh)
-            if api == "auto":
-                plan.update(_plan(client, bulk, cursors, threshold=bulk_threshold))
-            chosen = [n for n in objects if api == "bulk" or plan.get(n) == "bulk"]
-            for name in chosen:
-                obj = OBJECTS[name]
-                soql = select_since(obj, extra_fields.get(name, []), cursors[name])
-                bulk.prepare(soql, include_deleted=obj.has_is_deleted)
-        for name in objects:
-            obj, extra = OBJECTS[name], extra_fields.get(name, [])
-            yield _resource(
-                obj, extra, pages_for(obj, extra), interruption=interruption, progress=progress
-            )
+    def prepare() -> None:
+        """Inside the source (its state holds the cursors): count for auto, then create the
+        Bulk jobs of the objects Bulk reads, up front, so Salesforce runs them side by side."""
+        if bulk is None or api == "rest":
+            return
+        cursors = _cursors(objects, fresh=fresh)
+        if api == "auto":
+            plan.update(_plan(client, bulk, cursors, threshold=bulk_threshold))
+        chosen = [n for n in objects if api == "bulk" or plan.get(n) == "bulk"]
+        for name in chosen:
+            obj = OBJECTS[name]
+            soql = select_since(obj, extra_fields.get(name, []), cursors[name])
+            bulk.prepare(soql, include_deleted=obj.has_is_deleted)
 
-    return salesforce()
+    readers = {name: pages_for(OBJECTS[name], extra_fields.get(name, [])) for name in objects}
+    return salesforce(
+        readers,
+        extra_fields=extra_fields,
+        interruption=interruption,
+        progress=progress,
+        prepare=prepare,
+    )
+
+
+@dlt.source(name="salesforce", max_table_nesting=0)
+def salesforce(
+    readers: Mapping[str, Pages],
+    *,
+    extra_fields: Mapping[str, Sequence[str]],
+    interruption: Interruption,
+    progress: Progress | None = None,
+    prepare: Callable[[], None] | None = None,
+    ordered: bool = True,
+):
+    """The one dlt source of every org: a merge resource per object, read by ``readers``
+    (object name -> its pages: REST or Bulk queries, or an export file). ``prepare`` runs
+    first, inside the source (where its state, the cursors, can be read); ``ordered``: the
+    pages come sorted by the cursor, so a read that stops midway keeps what it read."""
+    if prepare is not None:
+        prepare()
+    for name, pages in readers.items():
+        yield _resource(
+            OBJECTS[name],
+            extra_fields.get(name, []),
+            pages,
+            interruption=interruption,
+            progress=progress,
+            ordered=ordered,
+        )
 
 
 def select_since(
@@ -462,18 +493,16 @@ def export_source(
 
         return pages
 
-    @dlt.source(name="salesforce", max_table_nesting=0)
-    def salesforce():
-        for name in OBJECTS:
-            obj, extra = OBJECTS[name], extra_fields.get(name, [])
-            pages = pages_for(files[name], obj, extra) if name in files else missing(obj, extra)
-            yield _resource(
-                obj,
-                extra,
-                pages,
-                interruption=interruption,
-                progress=progress,
-                ordered=False,
-            )
-
-    return salesforce()
+    readers = {
+        name: pages_for(files[name], obj, extra_fields.get(name, []))
+        if name in files
+        else missing(obj, extra_fields.get(name, []))
+        for name, obj in OBJECTS.items()
+    }
+    return salesforce(
+        readers,
+        extra_fields=extra_fields,
+        interruption=interruption,
+        progress=progress,
+        ordered=False,
+    )
