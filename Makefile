@@ -156,9 +156,11 @@ score: settings $(ENGINE_STAMP) ## Build marts.contacts_to_score (dbt), then sco
 	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null))
 	$(PY) -m scoring.fitted
 
+# fitted_history's training rows (tag fitted_training) are the scoring step's input, built by
+# `make score`; the transform does not build them a second time.
 transform: settings $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
 	@start=$$(date +%s.%N); cd dbt_project \
-	  && $(LOCKED) transform -- $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' \
+	  && $(LOCKED) transform -- $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' --exclude tag:fitted_training \
 	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) transform -- $(abspath $(PY)) -m reports.spark_marts) \
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 

@@ -234,8 +234,24 @@ def main() -> int:
     dbt = str(ROOT / ".venv" / "bin" / "dbt")
     if "transform" in steps:
         dbt_env = {**env, "DBT_PROFILES_DIR": str(ROOT / "dbt_project")}
+        # As make score then make transform build it: fitted_history's training rows first
+        # (make score), then everything else (make transform).
+        training, _ = run_measured(
+            [dbt, "build", "--quiet", "--select", "+tag:fitted_training"],
+            env=dbt_env,
+            cwd=ROOT / "dbt_project",
+        )
+        training_nodes = node_seconds(TRAINING_MODELS)
         seconds, peak = run_measured(
-            [dbt, "build", "--quiet", "--exclude", "resource_type:unit_test"],
+            [
+                dbt,
+                "build",
+                "--quiet",
+                "--exclude",
+                "resource_type:unit_test",
+                "--exclude",
+                "tag:fitted_training",
+            ],
             env=dbt_env,
             cwd=ROOT / "dbt_project",
         )
@@ -244,7 +260,17 @@ def main() -> int:
             f"(goal < 60 s); peak RSS {gib(peak)}",
             flush=True,
         )
-        results["transform"] = {"seconds": seconds, "rss": peak, **beyond_share()}
+        print(
+            f"transform: fitted_history's training rows (built by make score) in {training:.1f}s"
+            f" wall, {training_nodes:.1f}s of node time",
+            flush=True,
+        )
+        results["transform"] = {
+            "seconds": seconds,
+            "rss": peak,
+            "training_seconds": training,
+            **beyond_share(),
+        }
     if "report" in steps:
         seconds, peak = run_measured([sys.executable, "-m", "reports", "--db", str(db)], env=env)
         size = (work / "report" / "index.html").stat().st_size
@@ -293,6 +319,29 @@ BEYOND_MODELS = (
     "stg_scoring__model_cards",
     "stg_scoring__model_card_terms",
 )
+
+
+#: fitted_history's training rows (dbt tag fitted_training), built by make score.
+TRAINING_MODELS = (
+    "int_contacts_matured_before_window",
+    "int_training_inputs_rebuilt",
+    "int_training_opportunities_attributed",
+    "int_training_contacts_labelled",
+    "contacts_to_fit",
+)
+
+
+def node_seconds(models: tuple[str, ...]) -> float:
+    """Node seconds of ``models`` and their tests in the last dbt run (run_results.json)."""
+    results = json.loads((ROOT / "dbt_project" / "target" / "run_results.json").read_text())
+    return sum(
+        node["execution_time"]
+        for node in results["results"]
+        if any(
+            f".{model}" in node["unique_id"] or f"_{model}_" in node["unique_id"]
+            for model in models
+        )
+    )
 
 
 def beyond_share() -> dict[str, float]:

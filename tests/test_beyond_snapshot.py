@@ -140,20 +140,23 @@ DEAL_COLUMNS = (
 )
 
 
-def test_revenue_capture_counts_each_opportunity_once(tmp_path: Path) -> None:
-    # a (0.9, qualified), b (0.4), c (0.2). O1 won 100 (a and b), O2 won 50 (c), O3 open 30
-    # (b), O4 won without an amount (a).
+def revenue_tables() -> dict[str, tuple[str, list[tuple]]]:
+    """a (0.9, qualified), b (0.4), c (0.2). O1 won 100 (a and b), O2 won 50 (c), O3 open 30
+    (b), O4 won without an amount (a)."""
     contacts = [("a", 0.9, True), ("b", 0.4, False), ("c", 0.2, False)]
     outcomes = [(c, "m", "1", s, q, NOON) for c, s, q in contacts]
     score = {c: (s, q) for c, s, q in contacts}
     links = [("a", "O1", 100.0, True), ("b", "O1", 100.0, True), ("c", "O2", 50.0, True)]
     links += [("b", "O3", 30.0, False), ("a", "O4", None, True)]
     deals = [(c, o, "m", "1", amount, "EUR", won, *score[c]) for c, o, amount, won in links]
-    tables = {
+    return {
         "contact_outcomes": (OUTCOME_COLUMNS, outcomes),
         "deal_progressions": (DEAL_COLUMNS, deals),
     }
-    (row,) = build(tmp_path, "revenue_capture", tables)
+
+
+def test_revenue_capture_counts_each_opportunity_once(tmp_path: Path) -> None:
+    (row,) = build(tmp_path, "revenue_capture", revenue_tables())
     assert (row["contacts"], row["contacts_qualified"], row["corporate_currency"]) == (3, 1, "EUR")
     assert (row["opportunities"], row["opportunities_without_amount"]) == (4, 1)
     assert (row["won_opportunities"], row["won_opportunities_found"]) == (3, 2)
@@ -164,17 +167,7 @@ def test_revenue_capture_counts_each_opportunity_once(tmp_path: Path) -> None:
 
 
 def test_revenue_capture_curve_reads_from_the_top(tmp_path: Path) -> None:
-    contacts = [("a", 0.9, True), ("b", 0.4, False), ("c", 0.2, False)]
-    outcomes = [(c, "m", "1", s, q, NOON) for c, s, q in contacts]
-    score = {c: (s, q) for c, s, q in contacts}
-    links = [("a", "O1", 100.0, True), ("b", "O1", 100.0, True), ("c", "O2", 50.0, True)]
-    links += [("b", "O3", 30.0, False), ("a", "O4", None, True)]
-    deals = [(c, o, "m", "1", amount, "EUR", won, *score[c]) for c, o, amount, won in links]
-    tables = {
-        "contact_outcomes": (OUTCOME_COLUMNS, outcomes),
-        "deal_progressions": (DEAL_COLUMNS, deals),
-    }
-    curve = {r["threshold"]: r for r in build(tmp_path, "revenue_capture_curve", tables)}
+    curve = {r["threshold"]: r for r in build(tmp_path, "revenue_capture_curve", revenue_tables())}
     # O1's best contact is a (0.9), O2's is c (0.2); O3 is not won, O4 has no amount.
     assert sorted(curve) == [0.2, 0.4, 0.9]
     expected = {0.9: (1, 100.0), 0.4: (2, 100.0), 0.2: (3, 150.0)}

@@ -24,6 +24,28 @@
 {%- endmacro %}
 
 {#
+    The pairs judged side by side, from a relation of (model, model_version) rows: each model
+    with each baseline, and a baseline with the baselines listed before it.
+#}
+{% macro comparison_pairs(versions) -%}
+    select
+        models.model,
+        models.model_version,
+        baselines.model as baseline_model,
+        baselines.model_version as baseline_model_version
+
+    from {{ versions }} as models
+    inner join {{ versions }} as baselines
+        on
+            {{ baseline_rank('baselines.model') }} > 0
+            and models.model <> baselines.model
+            and (
+                {{ baseline_rank('models.model') }} = 0
+                or {{ baseline_rank('models.model') }} > {{ baseline_rank('baselines.model') }}
+            )
+{%- endmacro %}
+
+{#
     A uniform number in (0, 1) from the md5 of a string: its first 13 hex digits (52 bits) as
     an integer, plus one half, over 2^52. The same on every engine (md5 is standard), so the
     bootstrap's resamples are identical on DuckDB and Spark.

@@ -15,8 +15,7 @@ versions as (
 
     select distinct
         model,
-        model_version,
-        {{ baseline_rank('model') }} as baseline_rank
+        model_version
 
     from outcomes
 
@@ -24,18 +23,7 @@ versions as (
 
 pairs as (
 
-    select
-        models.model,
-        models.model_version,
-        baselines.model as baseline_model,
-        baselines.model_version as baseline_model_version
-
-    from versions as models
-    inner join versions as baselines
-        on
-            baselines.baseline_rank > 0
-            and models.model <> baselines.model
-            and (models.baseline_rank = 0 or models.baseline_rank > baselines.baseline_rank)
+    {{ comparison_pairs('versions') }}
 
 ),
 

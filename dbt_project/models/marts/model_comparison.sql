@@ -38,11 +38,11 @@ bootstrap as (
 
 ),
 
-ranked as (
+versions as (
 
-    select
-        *,
-        {{ baseline_rank('model') }} as baseline_rank
+    select distinct
+        model,
+        model_version
 
     from summary
 
@@ -50,18 +50,7 @@ ranked as (
 
 pairs as (
 
-    select
-        models.model,
-        models.model_version,
-        baselines.model as baseline_model,
-        baselines.model_version as baseline_model_version
-
-    from ranked as models
-    inner join ranked as baselines
-        on
-            baselines.baseline_rank > 0
-            and models.model <> baselines.model
-            and (models.baseline_rank = 0 or models.baseline_rank > baselines.baseline_rank)
+    {{ comparison_pairs('versions') }}
 
 ),
 
