@@ -36,10 +36,10 @@ import numpy as np
 import pyarrow as pa
 
 from plumbing.failures import fail
+from plumbing.logs import log_path
 from plumbing.runlock import hold
 from scoring.errors import ConfigError, ScoringError, WarehouseError
 from scoring.models import seniority
-from scoring.progress import log_path
 from scoring.warehouse import (
     INPUTS,
     QUALIFICATIONS,
@@ -568,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except Exception as exc:  # the CLI edge: one line here, the traceback in score.log
         db = args.db.resolve()
-        line, code = fail(exc, stage="fitted_history", log_file=log_path(db), db=db)
+        line, code = fail(exc, stage="fitted_history", log_file=log_path(db, "score"), db=db)
         print(line, file=sys.stderr)
         return code
     if card.fitted is None:
