@@ -419,6 +419,10 @@ def test_the_readme_troubleshooting_table_has_a_row_per_failure() -> None:
 # --- status never breaks a run ------------------------------------------------------------
 
 
+#: Columns that say when or how fast a run went, not what it found.
+RUN_DEPENDENT = ("scored_at", "generated_at", "trained_at", "fit_seconds")
+
+
 def _tables(db: Path) -> dict[str, list[tuple]]:
     """Every table of the run (raw, scoring, marts) without load ids and run timestamps."""
     out: dict[str, list[tuple]] = {}
@@ -436,7 +440,7 @@ def _tables(db: Path) -> dict[str, list[tuple]]:
                     "and table_name = ? order by ordinal_position",
                     [schema, table],
                 ).fetchall()
-                if not c.startswith("_dlt") and c not in ("scored_at", "generated_at")
+                if not c.startswith("_dlt") and c not in RUN_DEPENDENT
             ]
             select = ", ".join(f'"{c}"' for c in columns)
             rows = con.execute(f'select {select} from {schema}."{table}"').fetchall()
