@@ -47,7 +47,7 @@ MARTS = (
     "model_cards",
     "model_card_terms",
 )
-#: The baseline model's name when model_comparison is empty (dbt var baseline_model's default).
+#: The baseline model's name when model_comparison is empty (the first of dbt var baseline_models).
 DEFAULT_BASELINE = "demographic"
 
 
