@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reports import fmt
-from reports.charts import Axis, Mark, Rule, Series, line_chart, thin
+from reports.charts import Axis, Mark, Rule, Series, line_chart, nice_ticks, plain_tick, thin
 from reports.data import Key, ReportData, Row
 from reports.html import Safe, el
 from reports.page import Col, details, figure, section, table
@@ -76,7 +76,7 @@ def stability_chart(data: ReportData) -> Safe:
             ticks=[float(i) for i in range(0, len(starts), step)],
             tick_text=lambda value: labels.get(starts[int(value)], "") if starts else "",
         ),
-        y=Axis("ROC AUC (95% interval dotted)", 0.0, 1.0),
+        y=Axis("ROC AUC (95% interval dotted)", 0.0, 1.0, tick_text=plain_tick),
         rules=[Rule(0, 0.5, last, 0.5, "chance (0.5)")],
         description="ROC AUC of each cohort per model, with its Hanley–McNeil 95% interval.",
     )
@@ -160,11 +160,13 @@ def progression_chart(data: ReportData) -> Safe:
             dash = None if decision == "qualified" else "6 4"
             series.append(Series(f"{data.label(key)}: {decision}", points, data.color(key), dash))
     high = max([0.1] + [p for s in series for _, p in s.points])
+    days = nice_ticks(longest, count=6)
+    shares = nice_ticks(min(1.0, high * 1.1), count=5)
     return line_chart(
         "Progressed by day since creation (Kaplan–Meier)",
         series,
-        x=Axis("Days since the contact was created", 0, longest, tick_text=fmt.num),
-        y=Axis("Share progressed beyond Stage 1", 0.0, min(1.0, high * 1.15)),
+        x=Axis("Days since the contact was created", 0, days[-1], days, plain_tick),
+        y=Axis("Share progressed beyond Stage 1", 0.0, shares[-1], shares),
         description="Kaplan–Meier estimate of the share progressed, per model decision.",
     )
 
