@@ -299,6 +299,14 @@ def main() -> int:
 
 #: The models of issue 13 (stability, Kaplan-Meier, revenue, paired tests, the fitted
 #: yardstick's training rows and card): their dbt time against the rest (goal < 20% more).
+#: fitted_history's training rows (dbt tag fitted_training), built by make score.
+TRAINING_MODELS = (
+    "int_contacts_matured_before_window",
+    "int_training_inputs_rebuilt",
+    "int_training_opportunities_attributed",
+    "int_training_contacts_labelled",
+    "contacts_to_fit",
+)
 BEYOND_MODELS = (
     "cohort_metrics",
     "cohort_trend",
@@ -309,35 +317,23 @@ BEYOND_MODELS = (
     "int_model_pairs",
     "int_model_pairs_delong",
     "int_model_pairs_bootstrap",
-    "int_contacts_matured_before_window",
-    "int_training_inputs_rebuilt",
-    "int_training_opportunities_attributed",
-    "int_training_contacts_labelled",
-    "contacts_to_fit",
     "model_cards",
     "model_card_terms",
     "stg_scoring__model_cards",
     "stg_scoring__model_card_terms",
-)
-
-
-#: fitted_history's training rows (dbt tag fitted_training), built by make score.
-TRAINING_MODELS = (
-    "int_contacts_matured_before_window",
-    "int_training_inputs_rebuilt",
-    "int_training_opportunities_attributed",
-    "int_training_contacts_labelled",
-    "contacts_to_fit",
+    *TRAINING_MODELS,
 )
 
 
 def node_seconds(models: tuple[str, ...]) -> float:
-    """Node seconds of ``models`` and their tests in the last dbt run (run_results.json)."""
+    """Node seconds of ``models`` and their tests in the last dbt run (run_results.json);
+    of every node when ``models`` is empty."""
     results = json.loads((ROOT / "dbt_project" / "target" / "run_results.json").read_text())
     return sum(
         node["execution_time"]
         for node in results["results"]
-        if any(
+        if not models
+        or any(
             f".{model}" in node["unique_id"] or f"_{model}_" in node["unique_id"]
             for model in models
         )
@@ -347,23 +343,8 @@ def node_seconds(models: tuple[str, ...]) -> float:
 def beyond_share() -> dict[str, float]:
     """From the last dbt build's run_results.json: node seconds of the BEYOND_MODELS (and
     their tests) against every other node's."""
-    results = json.loads((ROOT / "dbt_project" / "target" / "run_results.json").read_text())
-    new = rest = 0.0
-    for node in results["results"]:
-        parts = node["unique_id"].split(".")
-        name = parts[2] if parts[0] == "model" else node["unique_id"]
-        is_new = (
-            name in BEYOND_MODELS
-            or any(
-                f".{model}" in node["unique_id"] or f"_{model}_" in node["unique_id"]
-                for model in BEYOND_MODELS
-            )
-            and parts[0] == "test"
-        )
-        if is_new:
-            new += node["execution_time"]
-        else:
-            rest += node["execution_time"]
+    new = node_seconds(BEYOND_MODELS)
+    rest = node_seconds(()) - new
     extra = new / rest if rest else 0.0
     print(
         f"transform: issue 13's models take {new:.1f}s of node time against {rest:.1f}s for "
