@@ -123,3 +123,32 @@ def test_org_changes_arrive_exactly_on_the_next_run(
     assert recent == changed["new"] | changed["updated"] | changed["deleted"]
     assert deleted == changed["deleted"]
     assert len(after["contact"]) == len(before["contact"]) + 12
+
+
+def test_the_demo_server_keeps_parsed_objects_and_reparses_a_changed_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generated org's objects are parsed once into Arrow IPC files (``--cache``); a rerun
+    serves them without parsing, and a CSV that changed is parsed again."""
+    from extract.demo import server
+
+    org = tmp_path / "org"
+    generate_org(org, contacts=300, seed=4, anchor=date(2026, 11, 20))
+    cache = org / ".parsed"
+    contact = server.find_export_files(org)["Contact"]
+    parsed = server.load_object("Contact", contact)
+    first = server.cached_object("Contact", contact, cache)
+    assert first.equals(parsed.replace_schema_metadata(first.schema.metadata))
+    assert (cache / "Contact.arrow").exists()
+
+    def no_parsing(*_: object) -> None:
+        raise AssertionError("parsed the CSV again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(server, "load_object", no_parsing)
+        again = server.cached_object("Contact", contact, cache)
+    assert again.equals(first)
+
+    mutate_org(org, seed=5, at=datetime(2026, 11, 20, 9, 0), new=7, updated=0, deleted=0)
+    changed = server.cached_object("Contact", server.find_export_files(org)["Contact"], cache)
+    assert changed.num_rows == parsed.num_rows + 7

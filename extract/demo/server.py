@@ -42,7 +42,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import io
+import os
 import re
 import secrets
 import socket
@@ -104,7 +106,7 @@ class OrgState:
     daily_limit: int = 1_000_000
     requests: int = 0
     tokens: set[str] = field(default_factory=set)
-    cursors: dict[str, tuple[str, list[str], pa.Table]] = field(default_factory=dict)
+    cursors: dict[str, tuple[str, list[str], Selection]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: The latency model (all zero: loopback speed).
@@ -137,13 +139,13 @@ class Latency:
 
 @dataclass
 class BulkJob:
-    """One Bulk API 2.0 query job: its result table (rendered as Bulk writes values) and
-    when it completes. ``state`` is set only for a job that failed or was aborted."""
+    """One Bulk API 2.0 query job: its result rows (rendered as Bulk writes values, a page at
+    a time) and when it completes. ``state`` is set only for a job that failed or was aborted."""
 
     id: str
     operation: str
     obj: str
-    table: pa.Table
+    table: Selection
     created: float
     ready_at: float
     state: str = ""
@@ -164,10 +166,17 @@ class BulkJob:
 
 class OrgTables:
     """The org's tables, each read from its CSV on first use (so serving starts at once and
-    reading a big object overlaps with the client loading the previous one)."""
+    reading a big object overlaps with the client loading the previous one).
 
-    def __init__(self, folder: Path) -> None:
+    With ``cache`` (a folder; the extractor gives one for a generated demo org), each parsed
+    table is also written there as an Arrow IPC file, stamped with its CSV's size and
+    modification time, and served memory-mapped: the next server over the same org starts
+    without parsing a CSV again, and a table costs page cache rather than the server's heap.
+    """
+
+    def __init__(self, folder: Path, *, cache: Path | None = None) -> None:
         self.files = find_export_files(folder)
+        self.cache = cache
         self._tables: dict[str, pa.Table] = {}
         self._lock = threading.Lock()
 
@@ -177,8 +186,41 @@ class OrgTables:
     def __getitem__(self, name: str) -> pa.Table:
         with self._lock:
             if name not in self._tables:
-                self._tables[name] = load_object(name, self.files.get(name))
+                file = self.files.get(name)
+                if self.cache is None or file is None or file.member is not None:
+                    self._tables[name] = load_object(name, file)
+                else:
+                    self._tables[name] = cached_object(name, file, self.cache)
             return self._tables[name]
+
+
+def _stamp(path: Path) -> bytes:
+    info = path.stat()
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}".encode()
+
+
+def cached_object(name: str, file: ExportFile, cache: Path) -> pa.Table:
+    """``load_object``, through an Arrow IPC copy in ``cache`` that is made again when its CSV
+    changed (another size, modification time or file)."""
+    path = cache / f"{name}.arrow"
+    stamp = _stamp(file.location)
+    with contextlib.suppress(OSError, pa.ArrowInvalid):
+        with pa.memory_map(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        if (table.schema.metadata or {}).get(b"csv") == stamp:
+            return table
+    table = load_object(name, file)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        stamped = table.replace_schema_metadata({b"csv": stamp})
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, stamped.schema) as out:
+            out.write_table(stamped, max_chunksize=65_536)
+        os.replace(partial, path)
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+    except OSError:  # a read-only or full disk: serve the parsed table
+        return table
 
 
 def load_object(name: str, file: ExportFile | None) -> pa.Table:
@@ -197,6 +239,29 @@ def load_object(name: str, file: ExportFile | None) -> pa.Table:
     if obj.cursor_field in table.column_names:
         table = table.sort_by([(obj.cursor_field, "ascending"), ("Id", "ascending")])
     return table
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows a query selects: the object's table, the numbers of the selected rows (None:
+    all of them), rendered a page at a time. A query or Bulk job over a 10,000,000-contact
+    object holds row numbers, not a rendered copy of the object."""
+
+    table: pa.Table
+    rows: pa.Array | None = None
+    zone: str = "+0000"
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows if self.rows is None else len(self.rows)
+
+    def page(self, offset: int, length: int) -> pa.Table:
+        """Rows ``offset`` to ``offset + length`` of the selection, rendered."""
+        if self.rows is None:
+            part = self.table.slice(offset, length)
+        else:
+            part = self.table.take(self.rows.slice(offset, length))
+        return _render(part, zone=self.zone)
 
 
 def _render(table: pa.Table, *, zone: str = "+0000") -> pa.Table:
@@ -281,7 +346,7 @@ class SalesforceApp:
                     self.state.faults.append(Fault(**spec))
             return await self._send(send, 200, b'{"ok": true}')
         if path == "/_reload" and method == "POST" and self.state.folder:
-            tables = OrgTables(self.state.folder)
+            tables = OrgTables(self.state.folder, cache=self.state.tables.cache)
             with self.state.lock:
                 self.state.tables = tables
             return await self._send(send, 200, b'{"ok": true}')
@@ -392,7 +457,7 @@ class SalesforceApp:
                 state.cursors.clear()
         content_type = b"application/json;charset=UTF-8"
         if "/jobs/query" in path:
-            # In a thread: creating a job reads and renders a whole object, and the other
+            # In a thread: creating a job may read a whole object's CSV, and the other
             # requests (polls, result pages of other jobs) go on meanwhile.
             status, payload, _, extra = await asyncio.to_thread(
                 self.bulk, scope["method"], path, query, body, fault
@@ -469,8 +534,9 @@ class SalesforceApp:
                     "custom field, be sure to append the '__c' after the custom field name.",
                 )
             fields[position] = by_lower[f.lower()]
+        keep = None
         if not include_deleted and "IsDeleted" in table.column_names:
-            table = table.filter(pc.invert(pc.fill_null(table["IsDeleted"], False)))
+            keep = pc.invert(pc.fill_null(table["IsDeleted"], False))
         if match.group("field"):
             cursor_field = OBJECTS[obj].cursor_field
             if match.group("field").lower() != cursor_field.lower():
@@ -483,18 +549,24 @@ class SalesforceApp:
                     "MALFORMED_QUERY", f"value of filter criterion is not valid: {literal}"
                 )
             op = pc.greater_equal if match.group("op") == ">=" else pc.greater
-            table = table.filter(op(table[cursor_field], bound))
+            after = op(table[cursor_field], bound)
+            keep = after if keep is None else pc.and_(keep, after)
+        rows = None
+        if keep is not None:
+            rows = pc.indices_nonzero(pc.fill_null(keep, False))
+        table = table.select(fields)
         if match.group("limit"):
-            table = table.slice(0, int(match.group("limit")))
-        return 200, (obj, fields, _render(table.select(fields), zone=zone))
+            limit = int(match.group("limit"))
+            table, rows = (table.slice(0, limit), None) if rows is None else (table, rows[:limit])
+        return 200, (obj, fields, Selection(table, rows, zone))
 
     def _page(self, locator: str, offset: int) -> tuple[int, bytes, int]:
         with self.state.lock:
             cursor = self.state.cursors.get(locator)
         if cursor is None:
             return 400, _sf_error("INVALID_QUERY_LOCATOR", "invalid query locator"), 0
-        obj, fields, table = cursor
-        page = table.slice(offset, self.state.batch_size)
+        obj, fields, selection = cursor
+        page = selection.page(offset, self.state.batch_size)
         columns = [page.column(f).to_pylist() for f in fields]
         attrs = {"type": obj}
         records = (
@@ -506,8 +578,8 @@ class SalesforceApp:
             else []
         )
         end = offset + page.num_rows
-        done = end >= table.num_rows
-        body: dict[str, Any] = {"totalSize": table.num_rows, "done": done, "records": records}
+        done = end >= selection.num_rows
+        body: dict[str, Any] = {"totalSize": selection.num_rows, "done": done, "records": records}
         if done:
             with self.state.lock:
                 self.state.cursors.pop(locator, None)
@@ -556,7 +628,7 @@ class SalesforceApp:
         if offset is None:
             return 400, _sf_error("INVALID_LOCATOR", "invalid locator"), 0, []
         size = int(params.get("maxRecords") or self.state.bulk_page_records)
-        page = job.table.slice(offset, max(size, 1))
+        page = job.table.page(offset, max(size, 1))
         end = offset + page.num_rows
         csv = io.BytesIO()
         pacsv.write_csv(page, csv)  # strings quoted, nulls left empty: Bulk's convention
@@ -658,12 +730,13 @@ def serve(
     latency: Latency | None = None,
     bulk_page_records: int = 100_000,
     test_hooks: bool = False,
+    cache: Path | None = None,
 ) -> None:
     """Load ``org`` and serve it until interrupted; prints ``PORT=<n>`` when listening."""
     import uvicorn
 
     state = OrgState(
-        OrgTables(org),
+        OrgTables(org, cache=cache),
         folder=org,
         batch_size=batch_size,
         daily_limit=daily_limit,
@@ -711,6 +784,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--test-hooks", action="store_true", help="serve /_faults, /_reload, /_stats (tests)"
     )
+    parser.add_argument(
+        "--cache", type=Path, help="keep parsed objects here as Arrow IPC files (see OrgTables)"
+    )
     args = parser.parse_args(argv)
     if args.parent_pid:
         from plumbing.lifetime import exit_with_parent
@@ -726,6 +802,7 @@ def main(argv: list[str] | None = None) -> int:
         latency=Latency(args.latency_ms, args.ms_per_1000_records, args.bulk_job_seconds),
         bulk_page_records=args.bulk_page_records,
         test_hooks=args.test_hooks,
+        cache=args.cache,
     )
     return 0
 
