@@ -68,47 +68,77 @@ SENT_FIELDS: dict[str, str] = {
 class Prepared:
     """The contacts to score. Each contact's business domain and JSON request item are
     derived the first time a batch needs them, so the first request leaves while the rest
-    are still being built, and are then kept for the other models."""
+    are still being built, and are then kept for the other models.
 
-    def __init__(self, contacts: dict[str, list[Any]]) -> None:
-        self._columns = contacts
-        self.ids: list[str] = contacts["contact_id"]
+    The request fields stay in Arrow (a batch's rows become Python values only when it is
+    built), and once every model the plan sends a contact to has taken its item
+    (``will_send``), the item is dropped: a 2,400,000-contact window is not held as Python
+    objects twice over."""
+
+    def __init__(self, contacts: pa.Table | dict[str, list[Any]]) -> None:
+        table = contacts if isinstance(contacts, pa.Table) else pa.table(contacts)
+        self._fields = table.select(list(_ITEM_KEYS))
+        self.ids: list[str] = table.column("contact_id").to_pylist()
         n = len(self.ids)
         self.names: list[str] = [
-            name or cid for name, cid in zip(contacts["contact_name"], self.ids, strict=True)
+            name or cid
+            for name, cid in zip(table.column("contact_name").to_pylist(), self.ids, strict=True)
         ]
-        self.point_in_time: list[str | None] = contacts["input_point_in_time"]
-        self.edited_after: list[str | None] = contacts["inputs_edited_after"]
-        self.mode: list[str | None] = contacts["point_in_time_mode"]
+        self.point_in_time: list[str | None] = table.column("input_point_in_time").to_pylist()
+        self.edited_after: list[str | None] = table.column("inputs_edited_after").to_pylist()
+        self.mode: list[str | None] = table.column("point_in_time_mode").to_pylist()
         self.domains: list[str | None] = [None] * n
         self.sources: list[str | None] = [None] * n
         self.items: list[bytes | None] = [None] * n  # JSON, serialised once for every model
         #: Per contact, the request fields cut to the contract's length ("description"), or None.
         self.truncated: list[str | None] = [None] * n
+        #: Per contact, how many more batches will take its item (None: keep every item).
+        self._uses: list[int] | None = None
+
+    def will_send(self, indices: Sequence[int]) -> None:
+        """One model's plan sends these contacts: their items are dropped after the last."""
+        if self._uses is None:
+            self._uses = [0] * len(self.ids)
+        uses = self._uses
+        for i in indices:
+            uses[i] += 1
 
     def items_for(self, indices: Sequence[int]) -> list[bytes]:
         """The request items of these contacts, deriving those not built yet."""
         items = self.items
-        for i in indices:
-            if items[i] is None:
-                self._derive(i)
-        return [items[i] for i in indices]  # type: ignore[misc]
+        self._derive([i for i in indices if items[i] is None], keep=True)
+        found = [items[i] for i in indices]
+        uses = self._uses
+        if uses is not None:
+            for i in indices:
+                uses[i] -= 1
+                if uses[i] <= 0:
+                    items[i] = None
+        return found  # type: ignore[return-value]
 
     def derive_all(self) -> Prepared:
         """Build every contact's item (for summaries and tests)."""
         self.items_for(range(len(self.ids)))
         return self
 
-    def _derive(self, i: int) -> None:
-        columns = self._columns
-        values = {key: columns[key][i] for key in _ITEM_KEYS}
-        item = {k: v for k, v in values.items() if v is not None}
-        domain, domain_source = derive_domain(values["email"], values["website"])
-        item["domain"] = domain
-        self.truncated[i] = _truncate(item)
-        self.items[i] = dumps_kept(item)
-        self.domains[i] = domain
-        self.sources[i] = domain_source
+    def no_domain(self) -> int:
+        """Contacts without a business domain (deriving, not keeping, the items not built)."""
+        self._derive([i for i, s in enumerate(self.sources) if s is None], keep=False)
+        return sum(1 for s in self.sources if s == "none")
+
+    def _derive(self, indices: list[int], *, keep: bool) -> None:
+        if not indices:
+            return
+        rows = self._fields.take(pa.array(indices, type=pa.int64())).to_pylist()
+        for i, values in zip(indices, rows, strict=True):
+            item = {k: v for k, v in values.items() if v is not None}
+            domain, domain_source = derive_domain(values["email"], values["website"])
+            item["domain"] = domain
+            self.truncated[i] = _truncate(item)
+            if keep:
+                self.items[i] = dumps_kept(item)
+            self.domains[i] = domain
+            self.sources[i] = domain_source
 
 
 @dataclass
@@ -446,7 +476,7 @@ async def _run(settings: Settings, url: str, logger: logging.Logger) -> RunSumma
             days=settings.days,
             models=[(r.name, r.version) for r in refs],
         )
-        prepared = Prepared(inputs.contacts)
+        prepared = Prepared(inputs.table)
         summary = _plan_summary(settings, refs, inputs=inputs, prepared=prepared)
         plan = _plan(settings, refs, inputs=inputs, prepared=prepared)
         del inputs
@@ -454,7 +484,7 @@ async def _run(settings: Settings, url: str, logger: logging.Logger) -> RunSumma
             await _execute(
                 settings, client, prepared=prepared, plan=plan, summary=summary, logger=logger
             )
-        summary.no_domain = sum(1 for s in prepared.derive_all().sources if s == "none")
+        summary.no_domain = prepared.no_domain()
     summary.seconds = asyncio.get_running_loop().time() - loop_start
     for model in summary.models:
         logger.info(model.line())
@@ -491,6 +521,7 @@ def _plan(
         missing = [i for i, cid in enumerate(prepared.ids) if cid not in done]
         if settings.limit is not None:
             missing = missing[: settings.limit]
+        prepared.will_send(missing)
         plan.append((ref, missing, inputs.errors[ref.name, ref.version]))
     return plan
 

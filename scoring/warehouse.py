@@ -143,15 +143,20 @@ def _require_inputs(con: Any, path: Path) -> None:
 
 @dataclass(frozen=True)
 class Inputs:
-    """What one run reads: the contacts to score (columns of ``INPUT_COLUMNS``), and per
+    """What one run reads: the contacts to score (an Arrow table of ``INPUT_COLUMNS``), and per
     (model, version) the contacts already scored ok and those to score again."""
 
-    contacts: dict[str, list[Any]]
+    table: pa.Table
     ok: dict[tuple[str, str], set[str]]
     errors: dict[tuple[str, str], set[str]]
 
+    @property
+    def contacts(self) -> dict[str, list[Any]]:
+        """The contacts as Python lists, column by column (for small windows and tests)."""
+        return {name: self.table.column(name).to_pylist() for name in INPUT_COLUMNS}
+
     def __len__(self) -> int:
-        return len(self.contacts["contact_id"])
+        return self.table.num_rows
 
 
 def read_inputs(
@@ -182,8 +187,7 @@ def read_inputs(
                 f"{INPUTS} was built for {found}, not AS_OF={as_of} DAYS={days}: run "
                 f"`make score AS_OF={as_of} DAYS={days}` (it rebuilds the model first)"
             )
-        contacts = {name: table.column(name).to_pylist() for name in INPUT_COLUMNS}
-        mode = contacts["point_in_time_mode"][0] if contacts["contact_id"] else None
+        mode = table.column("point_in_time_mode")[0].as_py() if table.num_rows else None
         ok: dict[tuple[str, str], set[str]] = {}
         errors: dict[tuple[str, str], set[str]] = {}
         for model, version in models:
@@ -195,7 +199,7 @@ def read_inputs(
             ).fetchall()
             ok[model, version] = {cid for cid, is_ok in rows if is_ok}
             errors[model, version] = {cid for cid, is_ok in rows if not is_ok}
-    return Inputs(contacts, ok, errors)
+    return Inputs(table, ok, errors)
 
 
 def rows_table(

@@ -425,3 +425,53 @@ def test_coefficients_match_an_independent_refit_on_the_training_mart(demo: Path
     for name, coefficient in zip(names, model.coef_[0], strict=True):
         assert terms[name] == pytest.approx(coefficient, abs=1e-4), name
     assert card["intercept"] == pytest.approx(model.intercept_[0], abs=1e-4)
+
+
+def test_above_max_rows_it_fits_the_same_sample_every_run(demo: Path) -> None:
+    """FITTED_MAX_ROWS=1000 on the demo org (3,000-odd training contacts): the card says it
+    is a sample, the sample is the 1,000 contacts with the lowest hash of their id, and the
+    coefficients are those of an independent refit on exactly those rows."""
+    available = rows(demo, "select count(*) as n from marts.contacts_to_fit")[0]["n"]
+    assert available > 1000
+    env_cap = {"BACKTEST_FITTED_MAX_ROWS": "1000"}
+    os.environ.update(env_cap)
+    try:
+        done = run_fitted(demo)
+        again = run_fitted(demo)
+    finally:
+        os.environ.pop("BACKTEST_FITTED_MAX_ROWS")
+    assert done.returncode == 0 and again.returncode == 0, done.stdout + done.stderr
+    assert f"trained on 1,000 contacts (a sample of {available:,}, the same every run)" in (
+        done.stdout
+    )
+    card = rows(demo, "select * from scoring.model_cards")[0]
+    assert card["training_contacts"] == 1000
+    assert "a sample of" in card["note"]
+    sample = rows(
+        demo,
+        "select * from (select * from marts.contacts_to_fit order by hash(contact_id) limit 1000)"
+        " order by contact_id",
+    )
+    x, names = _independent_design(sample)
+    y = np.array([int(r["is_progressed"]) for r in sample])
+    model = LogisticRegression(C=1.0, max_iter=5000, tol=1e-10).fit(x, y)
+    terms = {
+        r["term"]: r["coefficient"] for r in rows(demo, "select * from scoring.model_card_terms")
+    }
+    assert card["training_positives"] == int(y.sum())
+    assert set(terms) == set(names)
+    for name, coefficient in zip(names, model.coef_[0], strict=True):
+        assert terms[name] == pytest.approx(coefficient, abs=1e-4), name
+    bad = subprocess.run(
+        [sys.executable, "-m", "scoring.fitted"],
+        cwd=ROOT,
+        env={**os.environ, "BACKTEST_DB": str(demo), "BACKTEST_FITTED_MAX_ROWS": "ten"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode != 0
+    assert "FITTED_MAX_ROWS must be a whole number of at least 200, got 'ten'" in bad.stderr
+    # Without the cap the next run trains on every contact again.
+    assert run_fitted(demo).returncode == 0
+    assert rows(demo, "select * from scoring.model_cards")[0]["training_contacts"] == available
