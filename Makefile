@@ -40,9 +40,17 @@ STAGE_ONE ?=
 POINT_IN_TIME ?= flag
 # FITTED: auto (fit fitted_history on the org's history before the window, when it suffices) or off.
 FITTED ?= auto
+# FITTED_MAX_ROWS: fitted_history is fitted on at most this many training contacts (a sample
+# that is the same every run above it).
+FITTED_MAX_ROWS ?= 200000
 # COHORT: the cohorts of marts.cohort_metrics and marts.score_drift, week or month.
 COHORT ?= week
 WAIT ?= 0
+# DUCKDB_MEMORY: dbt's DuckDB memory limit; above it DuckDB spills to disk beside the warehouse.
+DUCKDB_MEMORY ?= 3GB
+# UPTODATE: auto (skip a dbt build, fitted_history's training or the report whose inputs are
+# unchanged since its last success) or off (always run them).
+UPTODATE ?= $(or $(BACKTEST_UPTODATE),auto)
 # Credentials of the qualification API: read by the scoring step from the environment
 # (a command-line value is exported there), never echoed; see scoring/auth.py.
 API_TOKEN ?=
@@ -64,9 +72,12 @@ export BACKTEST_DEMO_CONTACTS := $(CONTACTS)
 export BACKTEST_STAGE_ONE := $(STAGE_ONE)
 export BACKTEST_POINT_IN_TIME := $(POINT_IN_TIME)
 export BACKTEST_FITTED := $(FITTED)
+export BACKTEST_FITTED_MAX_ROWS := $(FITTED_MAX_ROWS)
 export BACKTEST_COHORT := $(COHORT)
 export BACKTEST_INTERVAL := $(INTERVAL)
 export BACKTEST_WAIT := $(WAIT)
+export BACKTEST_DUCKDB_MEMORY := $(DUCKDB_MEMORY)
+export BACKTEST_UPTODATE := $(UPTODATE)
 export BACKTEST_DEMO_CURRENCIES := $(CURRENCIES)
 export BACKTEST_SF_API := $(SF_API)
 export BACKTEST_SF_BULK_THRESHOLD := $(SF_BULK_THRESHOLD)
@@ -81,6 +92,9 @@ export DBT_LOG_PATH := $(dir $(BACKTEST_DB))logs
 DBT := $(abspath $(VENV)/bin/dbt)
 # Runs a command holding the warehouse's run lock (one run per warehouse; see plumbing/runlock.py).
 LOCKED := $(abspath $(PY)) -m plumbing.runlock --stage
+# A step whose data, code and settings are those of its last success is skipped (UPTODATE=off
+# runs it anyway); see plumbing/uptodate.py.
+SKIP_UNCHANGED := $(PY) -m plumbing.uptodate
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)", "cohort": "$(COHORT)"}
 
 .PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score transform report backtest summary status watch evidence test-evidence docs api sources clean
@@ -147,25 +161,39 @@ ENGINE_STAMP := $(if $(filter spark,$(TARGET)),$(SPARK_STAMP),$(STAMP))
 # dbt builds the scoring step's input (marts.contacts_to_score: window, dedupe, ids, UTC,
 # fields as of each contact's arrival) first; the step reads it and nothing else.
 score: settings $(ENGINE_STAMP) ## Build marts.contacts_to_score (dbt), then score it with the qualification API
+	@$(LOCKED) score -- $(SKIP_UNCHANGED) score-inputs --reads raw_salesforce --code dbt_project --what "dbt: marts.contacts_to_score" \
+	  -- $(MAKE) --no-print-directory score-inputs
+	$(PY) -m scoring
+	@$(if $(filter off,$(FITTED)),$(PY) -m scoring.fitted,$(LOCKED) score -- $(SKIP_UNCHANGED) fit-inputs --reads raw_salesforce --code dbt_project \
+	  --what "dbt: marts.contacts_to_fit" -- $(MAKE) --no-print-directory fit-inputs \
+	  && $(LOCKED) score -- $(SKIP_UNCHANGED) fitted --reads marts.contacts_to_fit,marts.contacts_to_score --code scoring \
+	  --what "fitted_history (trained on marts.contacts_to_fit)" -- $(PY) -m scoring.fitted)
+
+score-inputs: $(ENGINE_STAMP)
 	@echo "🧱 dbt: building marts.contacts_to_score (the contacts to score, inputs as of arrival)"
 	@cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_score --vars '$(DBT_VARS)' \
 	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null)
-	$(PY) -m scoring
-	@$(if $(filter off,$(FITTED)),,echo "🧱 dbt: building marts.contacts_to_fit (fitted_history's training rows, before the window)" \
-	  && cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_fit --vars '$(DBT_VARS)' \
-	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null))
-	$(PY) -m scoring.fitted
+
+fit-inputs: $(ENGINE_STAMP)
+	@echo "🧱 dbt: building marts.contacts_to_fit (fitted_history's training rows, before the window)"
+	@cd dbt_project && $(LOCKED) score -- $(DBT) build --quiet --target $(TARGET) --select +contacts_to_fit --vars '$(DBT_VARS)' \
+	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) score -- $(abspath $(PY)) -m reports.spark_marts >/dev/null)
 
 # fitted_history's training rows (tag fitted_training) are the scoring step's input, built by
 # `make score`; the transform does not build them a second time.
 transform: settings $(ENGINE_STAMP) ## dbt build (TARGET=duckdb|spark): progression, alignment, marts
+	@$(LOCKED) transform -- $(SKIP_UNCHANGED) transform --reads raw_salesforce,scoring --code dbt_project --what "dbt build (the marts)" \
+	  -- $(MAKE) --no-print-directory transform-build
+
+transform-build: $(ENGINE_STAMP)
 	@start=$$(date +%s.%N); cd dbt_project \
 	  && $(LOCKED) transform -- $(DBT) build --target $(TARGET) --vars '$(DBT_VARS)' --exclude tag:fitted_training \
 	  $(if $(filter spark,$(TARGET)),&& $(LOCKED) transform -- $(abspath $(PY)) -m reports.spark_marts) \
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 
 report: $(STAMP) ## Build the static HTML report (<warehouse dir>/report/index.html)
-	$(PY) -m reports
+	@$(LOCKED) report -- $(SKIP_UNCHANGED) report --after transform --code reports --output $(dir $(BACKTEST_DB))report/index.html \
+	  --what "report ($(dir $(BACKTEST_DB))report/index.html)" -- $(PY) -m reports
 
 backtest: settings $(ENGINE_STAMP) ## The whole backtest: extract, score, dbt build, report, verdict
 	@$(LOCKED) backtest -- $(MAKE) --no-print-directory extract score transform report summary

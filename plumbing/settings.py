@@ -81,6 +81,11 @@ def _choice(name: str, *allowed: str) -> Callable[..., None]:
     return check
 
 
+def _memory(value: str, **_: object) -> None:
+    if value and not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*([KMGT]i?B)", value, flags=re.IGNORECASE):
+        raise SettingError(f"DUCKDB_MEMORY must be a size such as 3GB or 512MiB, got {value!r}")
+
+
 #: Setting (as users type it) -> (environment variable, check).
 CHECKS: dict[str, tuple[str, Callable[..., None]]] = {
     "AS_OF": ("BACKTEST_AS_OF", _as_of),
@@ -95,6 +100,9 @@ CHECKS: dict[str, tuple[str, Callable[..., None]]] = {
     "FITTED": ("BACKTEST_FITTED", _choice("FITTED", "auto", "off")),
     "TARGET": ("BACKTEST_TARGET", _choice("TARGET", "duckdb", "spark")),
     "INTERVAL": ("BACKTEST_INTERVAL", _whole("INTERVAL", 1)),
+    "UPTODATE": ("BACKTEST_UPTODATE", _choice("UPTODATE", "auto", "off")),
+    "FITTED_MAX_ROWS": ("BACKTEST_FITTED_MAX_ROWS", _whole("FITTED_MAX_ROWS", 200)),
+    "DUCKDB_MEMORY": ("BACKTEST_DUCKDB_MEMORY", _memory),
 }
 
 

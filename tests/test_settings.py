@@ -36,6 +36,12 @@ TODAY = dt.date(2026, 11, 29)
         ({"BACKTEST_TARGET": "postgres"}, "TARGET must be duckdb or spark"),
         ({"BACKTEST_COHORT": "day"}, "COHORT must be week or month"),
         ({"BACKTEST_FITTED": "yes"}, "FITTED must be auto or off"),
+        ({"BACKTEST_UPTODATE": "never"}, "UPTODATE must be auto or off"),
+        (
+            {"BACKTEST_FITTED_MAX_ROWS": "50"},
+            "FITTED_MAX_ROWS must be a whole number, at least 200",
+        ),
+        ({"BACKTEST_DUCKDB_MEMORY": "3"}, "DUCKDB_MEMORY must be a size such as 3GB"),
     ],
 )
 def test_each_bad_setting_is_one_line_naming_it(env: dict[str, str], message: str) -> None:
@@ -55,8 +61,12 @@ def test_good_and_empty_settings_pass() -> None:
         "BACKTEST_POINT_IN_TIME": "strict",
         "BACKTEST_TARGET": "duckdb",
         "BACKTEST_COHORT": "month",
+        "BACKTEST_UPTODATE": "off",
+        "BACKTEST_FITTED_MAX_ROWS": "200000",
+        "BACKTEST_DUCKDB_MEMORY": "3GB",
     }
     assert check_settings(env, today=TODAY) == []
+    assert check_settings({"BACKTEST_DUCKDB_MEMORY": "512MiB"}, today=TODAY) == []
     assert check_settings({"BACKTEST_AS_OF": TODAY.isoformat()}, today=TODAY) == []
 
 
