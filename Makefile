@@ -192,7 +192,7 @@ transform-build: $(ENGINE_STAMP)
 	  && $(abspath $(PY)) -m reports.status --transform-started $$start
 
 report: $(STAMP) ## Build the static HTML report (<warehouse dir>/report/index.html)
-	@$(LOCKED) report -- $(SKIP_UNCHANGED) report --after transform --code reports --output $(dir $(BACKTEST_DB))report/index.html \
+	@$(LOCKED) report -- $(SKIP_UNCHANGED) report --reads marts --code reports --output $(dir $(BACKTEST_DB))report/index.html \
 	  --what "report ($(dir $(BACKTEST_DB))report/index.html)" -- $(PY) -m reports
 
 backtest: settings $(ENGINE_STAMP) ## The whole backtest: extract, score, dbt build, report, verdict

@@ -6,16 +6,14 @@ score) should not rebuild what it built a minute ago. Each skippable step runs t
 step's result depends on:
 
 - the data it reads (``--reads``: schemas or ``schema.table`` relations of the warehouse):
-  per table its row count and a change marker, ``max(_dlt_load_id)`` for a table dlt loads
-  (every new or changed row gets a new load id), else the latest value of each timestamp
-  column (``scored_at``, ``trained_at``, ...), else a hash of every row;
+  per table its row count and a change marker: the latest write stamp for a table whose
+  every written row is stamped (``_dlt_load_id`` for a table dlt loads, ``scored_at``,
+  ``trained_at`` for the scoring step's), else a hash of every row (a dbt model);
 - the code (``--code``: files or folders, hashed by content) and the installed versions of
   dbt-core, dbt-duckdb and DuckDB;
 - the settings: the command line (dbt's ``--vars``, ``--select``), the run settings that
   reach the step through the environment (AS_OF, resolved to today when unset, DAYS,
-  MODELS, FITTED, the target and the warehouse path);
-- ``--after STEP``: the fingerprint another step last succeeded with (the report after the
-  transform).
+  MODELS, FITTED, the target and the warehouse path).
 
 When the fingerprint equals the one recorded at the step's last success, and every relation
 that success left in the warehouse is still there (and ``--output`` files exist), the step is
@@ -57,6 +55,9 @@ SETTINGS = (
     "BACKTEST_POINT_IN_TIME",
     "BACKTEST_COHORT",
 )
+#: Columns stamped anew on every row a load writes: dlt's load id, the scoring step's
+#: scored_at, fitted_history's trained_at. A table without one is hashed row by row.
+WRITE_STAMPS = ("_dlt_load_id", "scored_at", "trained_at")
 #: Schemas dbt builds: a step's success leaves relations there that must still exist.
 BUILT_SCHEMAS = ("staging", "intermediate", "marts")
 #: Files under a code folder that are not code (dbt's own output, caches).
@@ -102,11 +103,10 @@ def table_marker(con: Any, schema: str, name: str) -> list[Any]:
         [schema, name],
     ).fetchall()
     names = [c for c, _ in columns]
-    if "_dlt_load_id" in names:
-        markers = ["max(_dlt_load_id)"]
+    stamps = [c for c in WRITE_STAMPS if c in names]
+    if stamps:
+        markers = [f'max("{c}")::varchar' for c in stamps]
     else:
-        markers = [f'max("{c}")::varchar' for c, kind in columns if kind.startswith("TIMESTAMP")]
-    if not markers:
         quoted = ", ".join(f'"{c}"' for c in names)
         markers = [f"sum(hash({quoted})::hugeint)::varchar"]
     row = con.execute(f'select count(*), {", ".join(markers)} from "{schema}"."{name}"').fetchone()
@@ -143,10 +143,8 @@ def fingerprint(
     command: Sequence[str],
     reads: Sequence[str],
     code: Sequence[Path],
-    after: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
     """The step's fingerprint now, and the relations dbt's schemas hold now."""
-    recorded = load(db)
     with connect(db, read_only=True) as con:
         data = {f"{s}.{n}": table_marker(con, s, n) for s, n in _tables(con, reads)}
         relations = built_relations(con)
@@ -158,7 +156,6 @@ def fingerprint(
         "versions": _versions(),
         "code": code_digest(code),
         "data": data,
-        "after": {name: recorded.get(name, {}).get("fingerprint", "") for name in after},
     }
     text = json.dumps(facts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest(), relations
@@ -172,24 +169,24 @@ def load(db: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def save(db: Path, step: str, entry: dict[str, Any]) -> None:
-    """Record ``step``'s success (atomically: a reader sees the old file or the new one)."""
-    steps = load(db)
-    steps[step] = entry
+def _write(db: Path, steps: dict[str, dict[str, Any]]) -> None:
+    """Replace the record atomically: a reader sees the old file or the new one."""
     path = record_path(db)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(steps, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
 
 
+def save(db: Path, step: str, entry: dict[str, Any]) -> None:
+    """Record ``step``'s success."""
+    _write(db, {**load(db), step: entry})
+
+
 def forget(db: Path, step: str) -> None:
     """Drop ``step``'s record (it is running, or it failed: the next run must run it)."""
     steps = load(db)
     if steps.pop(step, None) is not None:
-        path = record_path(db)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(steps, indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        _write(db, steps)
 
 
 def why_run(
@@ -216,7 +213,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("step", help="the step's name (recorded, and shown when skipped)")
     parser.add_argument("--reads", default="", help="schemas or schema.table, comma-separated")
     parser.add_argument("--code", default="", help="files or folders, comma-separated")
-    parser.add_argument("--after", default="", help="steps whose last success this one uses")
     parser.add_argument("--output", action="append", default=[], help="a file the step makes")
     parser.add_argument("--what", default="", help="what the step makes, for the skip line")
     return parser
@@ -241,12 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.call(command)
     code = [Path(p).resolve() for p in _split(args.code)]
     reads = _split(args.reads)
-    after = _split(args.after)
     outputs = [Path(p) for p in args.output]
     try:
-        now, relations = fingerprint(
-            db, step=args.step, command=command, reads=reads, code=code, after=after
-        )
+        now, relations = fingerprint(db, step=args.step, command=command, reads=reads, code=code)
     except WarehouseOpenError:
         return subprocess.call(command)
     entry = load(db).get(args.step)
@@ -260,9 +253,14 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         return 0
+    if entry:
+        print(f"🔁 {args.what or args.step} runs again: {reason}", flush=True)
     forget(db, args.step)
     started = time.monotonic()
-    code_ = subprocess.call(command)
+    try:
+        code_ = subprocess.call(command)
+    except KeyboardInterrupt:
+        return 130
     if code_ == 0 and all(path.exists() for path in outputs):
         with connect(db, read_only=True) as con:
             relations = built_relations(con)

@@ -126,7 +126,9 @@ def test_a_step_runs_once_then_is_skipped_until_its_data_changes(warehouse, code
     assert not step(warehouse, code)[0]
     # A new or changed row gets a new load id: runs, then is skipped again.
     sql(warehouse, "update raw_salesforce.contact set title = 'CEO', _dlt_load_id = '1700000100.2'")
-    assert step(warehouse, code)[0]
+    ran, out = step(warehouse, code)
+    assert ran
+    assert "🔁 build runs again: new data, code or settings since its last success" in out
     assert not step(warehouse, code)[0]
     # A scored row (scored_at moves), and a changed value in a table without a timestamp.
     sql(warehouse, "insert into scoring.qualifications values ('c2', 0.7, now())")
@@ -155,6 +157,7 @@ def test_code_settings_and_a_dropped_output_run_the_step(warehouse, code) -> Non
     sql(warehouse, "drop table marts.out")
     ran, out = step(warehouse, code, BACKTEST_DAYS="60", BACKTEST_AS_OF="2026-01-05")
     assert ran, out
+    assert "🔁 build runs again: marts.out is gone from the warehouse" in out
     assert step(warehouse, code, BACKTEST_DAYS="60", BACKTEST_UPTODATE="off")[0]
 
 
@@ -168,26 +171,23 @@ def test_a_failed_step_is_run_again_and_off_always_runs(warehouse, code) -> None
     assert not step(warehouse, code)[0]
 
 
-def test_after_and_output(warehouse, code, tmp_path) -> None:
+def test_an_output_that_is_gone_or_never_made_runs_the_step(warehouse, code, tmp_path) -> None:
     page = tmp_path / "page.html"
-    later = ["--after", "build", "--output", str(page)]
-    assert step(warehouse, code)[0]
-    assert step(warehouse, code, name="report", makes=page, extra=later)[0]
-    assert not step(warehouse, code, name="report", makes=page, extra=later)[0]
+    made = ["--output", str(page)]
+    assert step(warehouse, code, name="report", makes=page, extra=made)[0]
+    assert not step(warehouse, code, name="report", makes=page, extra=made)[0]
     page.unlink()
-    assert step(warehouse, code, name="report", makes=page, extra=later)[0]
-    assert not step(warehouse, code, name="report", makes=page, extra=later)[0]
+    assert step(warehouse, code, name="report", makes=page, extra=made)[0]
+    assert not step(warehouse, code, name="report", makes=page, extra=made)[0]
     # A success that left no page is not recorded: the next run runs it again.
     page.unlink()
-    assert step(warehouse, code, name="report", extra=later)[0]
+    assert step(warehouse, code, name="report", extra=made)[0]
     page.write_text("<html>")
-    assert step(warehouse, code, name="report", makes=page, extra=later)[0]
-    assert not step(warehouse, code, name="report", makes=page, extra=later)[0]
-    # The step it comes after succeeded on other data: it runs again.
-    sql(warehouse, "update raw_salesforce.contact set _dlt_load_id = '1700000200.1'")
+    assert step(warehouse, code, name="report", makes=page, extra=made)[0]
+    assert not step(warehouse, code, name="report", makes=page, extra=made)[0]
+    # Steps are recorded apart: another step's success does not stand for this one.
     assert step(warehouse, code)[0]
-    assert step(warehouse, code, name="report", makes=page, extra=later)[0]
-    assert not step(warehouse, code, name="report", makes=page, extra=later)[0]
+    assert not step(warehouse, code, name="report", makes=page, extra=made)[0]
     assert set(json.loads(record_path(warehouse).read_text())) == {"build", "report"}
 
 
