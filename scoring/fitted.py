@@ -534,7 +534,7 @@ def run(db: Path, *, as_of: dt.date | None = None) -> Card:
         # The window a slice at a time: a 2,400,000-contact window never sits in Python lists.
         reader = con.sql(
             f"select {', '.join(_WINDOW_COLUMNS)} from {INPUTS} order by contact_id"
-        ).fetch_record_batch(WINDOW_SLICE)
+        ).to_arrow_reader(WINDOW_SLICE)
         for batch in reader:
             window = {name: batch.column(name).to_pylist() for name in _WINDOW_COLUMNS}
             parts.append(_scored(fitted, window, constants))
