@@ -59,7 +59,7 @@ STEPS = ("extract", "score", "transform", "report", "incremental", "engines", "a
 #: Every measured stage of this bench run: (name, wall seconds, largest process's peak RSS,
 #: that process's name, its peak RSS without file-backed pages), for the table at the end.
 STAGES: list[tuple[str, float, int, str, int]] = []
-#: Per stage, the other processes of its tree that peaked above 100 MiB: (name, peak RSS).
+#: Per stage, the next four processes of its tree that peaked above 100 MiB: (name, peak RSS).
 OTHERS: dict[str, list[tuple[str, int]]] = {}
 
 
@@ -108,7 +108,7 @@ def run_measured(
     peak, name, private = ranked[0] if ranked else (0, "?", 0)
     if stage:
         STAGES.append((stage, seconds, peak, name, private))
-        OTHERS[stage] = [(n, rss) for rss, n, _ in ranked[1:] if rss > 100 * 2**20]
+        OTHERS[stage] = [(n, rss) for rss, n, _ in ranked[1:5] if rss > 100 * 2**20]
     return seconds, peak
 
 
@@ -123,21 +123,21 @@ def print_stages(generate_seconds: float, contacts: int) -> dict[str, object]:
         others = ", ".join(f"{n} {gib(rss)}" for n, rss in OTHERS.get(name, []))
         if others:
             print(f"  {'':<44} {'':>9} {'':>10} {'':>10}  (also {others})")
+    stages = [
+        {"stage": n, "seconds": round(t, 1), "rss": r, "process": p, "own": o}
+        for n, t, r, p, o in STAGES
+    ]
     backtest = [row for row in STAGES if not row[0].startswith(("incremental", "apis"))]
+    if not backtest:
+        return {"stages": stages, "end_to_end_seconds": None}
     total = generate_seconds + sum(row[1] for row in backtest)
-    largest = max(backtest, key=lambda row: row[2], default=("", 0.0, 0, "?", 0))
+    largest = max(backtest, key=lambda row: row[2])
     print(
         f"  end to end: {total:,.1f}s = {total / 60:.1f} min (goal < 15 min); the largest process"
         f" peaked at {gib(largest[2])} ({largest[3]}, {largest[0]}; goal < 4 GiB)",
         flush=True,
     )
-    return {
-        "stages": [
-            {"stage": n, "seconds": round(t, 1), "rss": r, "process": p, "own": o}
-            for n, t, r, p, o in STAGES
-        ],
-        "end_to_end_seconds": total,
-    }
+    return {"stages": stages, "end_to_end_seconds": total}
 
 
 def gib(n: int) -> str:
