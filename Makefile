@@ -97,7 +97,7 @@ LOCKED := $(abspath $(PY)) -m plumbing.runlock --stage
 SKIP_UNCHANGED := $(PY) -m plumbing.uptodate
 DBT_VARS = {"as_of": "$(AS_OF)", "window_days": "$(DAYS)", "stage_one": "$(STAGE_ONE)", "point_in_time": "$(POINT_IN_TIME)", "cohort": "$(COHORT)"}
 
-.PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score transform report backtest summary status watch evidence test-evidence docs api sources clean
+.PHONY: help setup settings system-deps lint format test test-dbt test-spark bench extract score score-inputs fit-inputs transform transform-build report backtest summary status watch evidence test-evidence docs api sources clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
