@@ -29,14 +29,19 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed over it: a reader sees
+    the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def publish(db: Path, stage: str, state: Mapping[str, Any]) -> dict[str, Any]:
     """Replace the progress file of ``stage`` with ``state``; returns what was written."""
-    path = progress_path(db, stage)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"stage": stage, **state, "pid": os.getpid(), "updated_at": utc_now()}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(progress_path(db, stage), json.dumps(payload))
     return payload
 
 

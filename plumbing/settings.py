@@ -101,6 +101,7 @@ CHECKS: dict[str, tuple[str, Callable[..., None]]] = {
     "TARGET": ("BACKTEST_TARGET", _choice("TARGET", "duckdb", "spark")),
     "INTERVAL": ("BACKTEST_INTERVAL", _whole("INTERVAL", 1)),
     "UPTODATE": ("BACKTEST_UPTODATE", _choice("UPTODATE", "auto", "off")),
+    # 200: fitted_history's MIN_CONTACTS, below which it does not train at all.
     "FITTED_MAX_ROWS": ("BACKTEST_FITTED_MAX_ROWS", _whole("FITTED_MAX_ROWS", 200)),
     "DUCKDB_MEMORY": ("BACKTEST_DUCKDB_MEMORY", _memory),
 }

@@ -40,6 +40,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from plumbing.progress import write_atomic
 from plumbing.warehouse import WarehouseOpenError, connect, default_db
 
 #: The run settings that shape a step's result when they reach it through the environment
@@ -170,11 +171,7 @@ def load(db: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write(db: Path, steps: dict[str, dict[str, Any]]) -> None:
-    """Replace the record atomically: a reader sees the old file or the new one."""
-    path = record_path(db)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(steps, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(record_path(db), json.dumps(steps, indent=2, sort_keys=True))
 
 
 def save(db: Path, step: str, entry: dict[str, Any]) -> None:

@@ -8,9 +8,9 @@ so a browser never sees half a file.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
+from plumbing.progress import write_atomic
 from reports import answers, beyond, figures, sections
 from reports.data import ReportData, generated_at, load
 from reports.html import Safe
@@ -74,14 +74,6 @@ def render(data: ReportData, *, generated: dt.datetime | None = None) -> Safe:
         sections=body,
         footer=sections.footer(data),
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def build_report(
