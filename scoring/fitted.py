@@ -38,6 +38,7 @@ import pyarrow as pa
 from plumbing.failures import fail
 from plumbing.logs import log_path
 from plumbing.runlock import hold
+from plumbing.settings import check_settings
 from scoring.errors import ConfigError, ScoringError, WarehouseError
 from scoring.models import seniority
 from scoring.warehouse import (
@@ -303,13 +304,13 @@ def _read(
 
 
 def max_training_rows() -> int:
+    """FITTED_MAX_ROWS, checked as ``make settings`` checks it (for a run without make)."""
     value = (os.environ.get("BACKTEST_FITTED_MAX_ROWS") or "").strip()
     if not value:
         return MAX_TRAINING_ROWS
-    if not value.isdigit() or int(value) < MIN_CONTACTS:
-        raise ConfigError(
-            f"FITTED_MAX_ROWS must be a whole number of at least {MIN_CONTACTS}, got {value!r}"
-        )
+    problems = check_settings({"BACKTEST_FITTED_MAX_ROWS": value})
+    if problems:
+        raise ConfigError(problems[0])
     return int(value)
 
 

@@ -471,7 +471,7 @@ def test_above_max_rows_it_fits_the_same_sample_every_run(demo: Path) -> None:
         timeout=120,
     )
     assert bad.returncode != 0
-    assert "FITTED_MAX_ROWS must be a whole number of at least 200, got 'ten'" in bad.stderr
+    assert "FITTED_MAX_ROWS must be a whole number, at least 200, got 'ten'" in bad.stderr
     # Without the cap the next run trains on every contact again.
     assert run_fitted(demo).returncode == 0
     assert rows(demo, "select * from scoring.model_cards")[0]["training_contacts"] == available
